@@ -1,0 +1,1 @@
+"""The ``qstation`` command line."""

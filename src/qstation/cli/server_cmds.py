@@ -1,0 +1,177 @@
+"""``qstation serve``, ``qstation worker`` and ``qstation db``: running the service."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+
+def _settings(**flags: object) -> object:
+    from qstation.server.config import Settings
+
+    given = {k: v for k, v in flags.items() if v not in (None, ())}
+    if "qc" in given:
+        given["qc"] = list(given["qc"])  # type: ignore[call-overload]
+    return Settings(**given)  # type: ignore[arg-type]
+
+
+@click.command()
+@click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default 8000).")
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None,
+              help="Where the embedded database and runtime files live (default .qstation).")
+@click.option("--database-url", default=None,
+              help="sqlite:///FILE or postgresql://… (default: SQLite in the data directory).")
+@click.option("--qc", multiple=True, help="Device to host (repeatable; default lattice-20).")
+@click.option("--workers", type=int, default=None,
+              help="Embedded worker processes (default: one per quantum computer).")
+@click.option("--no-workers", is_flag=True, help="Run the API only; workers run elsewhere.")
+@click.option("--log-level", default="warning", show_default=True)
+def serve(no_workers: bool, log_level: str, **flags: object) -> None:
+    """Start the REST service (and, by default, its workers)."""
+    import uvicorn
+
+    from qstation.server.app import create_app
+    from qstation.server.config import Settings
+    from qstation.store import migrate
+    from qstation.store.db import is_sqlite
+
+    settings = _settings(**flags)
+    assert isinstance(settings, Settings)
+    url = settings.resolved_database_url()
+    if is_sqlite(url):
+        migrate.upgrade(url)  # the embedded database is created and migrated on first start
+    else:
+        migrate.check(url)
+    asyncio.run(_bootstrap(settings))
+    supervisor = None
+    if not no_workers:
+        count = settings.workers or max(1, len(settings.qc))
+        supervisor = _Supervisor(settings, count)
+        supervisor.start()
+    click.echo(f"qstation serving {', '.join(settings.qc)} on http://{settings.host}:{settings.port}")
+    try:
+        uvicorn.run(
+            create_app(settings), host=settings.host, port=settings.port,
+            log_level=log_level, access_log=False,
+        )
+    finally:
+        if supervisor is not None:
+            supervisor.stop()
+
+
+async def _bootstrap(settings: object) -> None:
+    from qstation.server.config import Settings
+    from qstation.server.deps import AppState, unit_of_work
+    from qstation.server.devices.service import DeviceService
+    from qstation.store.db import make_async_engine, sessionmaker
+
+    assert isinstance(settings, Settings)
+    engine = make_async_engine(settings.resolved_database_url())
+    state = AppState(settings, sessionmaker(engine), None, DeviceService(), None)  # type: ignore[arg-type]
+    async with unit_of_work(state) as session:
+        await state.devices.bootstrap(session, settings.qc)
+    await engine.dispose()
+
+
+class _Supervisor:
+    """Keeps the embedded worker processes running; restarts any that die."""
+
+    def __init__(self, settings: object, count: int) -> None:
+        from qstation.server.config import Settings
+
+        assert isinstance(settings, Settings)
+        self.cmd = [
+            sys.executable, "-m", "qstation.cli.main", "worker",
+            "--database-url", settings.resolved_database_url(),
+            "--notify-dir", str(settings.notify_dir),
+            "--engine", settings.engine,
+            "--lease-seconds", str(settings.lease_seconds),
+        ]
+        for qc in settings.qc:
+            self.cmd += ["--qc", qc]
+        self.count = count
+        self.procs: list[subprocess.Popen[bytes]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def start(self) -> None:
+        self.procs = [subprocess.Popen(self.cmd) for _ in range(self.count)]
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(1.0):
+            for i, proc in enumerate(self.procs):
+                if proc.poll() is not None and not self._stop.is_set():
+                    self.procs[i] = subprocess.Popen(self.cmd)
+
+    def stop(self) -> None:
+        self._stop.set()
+        for proc in self.procs:
+            proc.send_signal(signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@click.command()
+@click.option("--database-url", envvar="QSTATION_DATABASE_URL", required=True)
+@click.option("--qc", multiple=True, help="Quantum computers to serve (default: all hosted).")
+@click.option("--notify-dir", type=click.Path(path_type=Path), default=None,
+              help="Wake-up directory shared with the API (embedded mode).")
+@click.option("--engine", default="auto", show_default=True, help="Simulator engine.")
+@click.option("--lease-seconds", type=float, default=30.0, show_default=True)
+@click.option("--poll-seconds", type=float, default=1.0, show_default=True)
+def worker(
+    database_url: str, qc: tuple[str, ...], notify_dir: Path | None, engine: str,
+    lease_seconds: float, poll_seconds: float,
+) -> None:
+    """Run a worker that claims and executes jobs."""
+    from qstation.queue.notify import LocalNotifier, Notifier, NullNotifier
+    from qstation.queue.worker import Worker
+    from qstation.store import migrate
+
+    migrate.check(database_url)
+    notifier: Notifier = LocalNotifier(notify_dir) if notify_dir else NullNotifier()
+    w = Worker(database_url, notifier, list(qc) or None, lease_s=lease_seconds,
+               poll_s=poll_seconds, engine=engine)
+    asyncio.run(_run_worker(w))
+
+
+async def _run_worker(w: object) -> None:
+    from qstation.queue.worker import Worker
+
+    assert isinstance(w, Worker)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await w.run(stop)
+
+
+@click.group()
+def db() -> None:
+    """Database schema management."""
+
+
+@db.command("upgrade")
+@click.option("--database-url", envvar="QSTATION_DATABASE_URL", default=None)
+@click.option("--data-dir", type=click.Path(path_type=Path), default=Path(".qstation"))
+def db_upgrade(database_url: str | None, data_dir: Path) -> None:
+    """Migrate the database to this qstation's schema."""
+    from qstation.store import migrate
+    from qstation.store.db import default_url
+
+    url = database_url or default_url(data_dir)
+    migrate.upgrade(url)
+    click.echo(f"database at schema {migrate.head_revision()}")
+
+

@@ -1,0 +1,1 @@
+"""Simulated quantum computers: device catalog, calibration, noise, validation and engines."""

@@ -1,0 +1,93 @@
+"""Timing of a circuit: an ASAP schedule of its instructions and its total duration.
+
+The noise model needs to know, for every instruction, when it starts and how long it lasts,
+so that idle qubits decohere while others are busy. The schedule follows the hardware's rules:
+an instruction starts when all its components are free, a ``barrier`` synchronises its
+components, a ``delay`` occupies its components for its duration, and a ``cc_prx`` cannot
+start before the measurement whose ``feedback_key`` it reads has finished.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from qstation.qpu.calibration import CalibrationData
+from qstation.qpu.circuits import Op, Program
+
+#: Durations used when a calibration does not list an instruction (seconds).
+FALLBACK_DURATIONS: dict[str, float] = {
+    "prx": 20e-9,
+    "cz": 40e-9,
+    "move": 60e-9,
+    "measure": 1.5e-6,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledOp:
+    """One instruction with its start time and duration (seconds)."""
+
+    op: Op
+    start: float
+    duration: float
+
+    @property
+    def end(self) -> float:
+        """When the instruction has finished."""
+        return self.start + self.duration
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """The instructions of a program in program order, each placed in time."""
+
+    items: tuple[ScheduledOp, ...]
+    duration: float
+
+
+def op_duration(op: Op, durations: dict[str, float]) -> float:
+    """How long ``op`` occupies its components, in seconds."""
+
+    def get(name: str) -> float:
+        return durations.get(name, FALLBACK_DURATIONS.get(name, 0.0))
+
+    if op.name == "delay":
+        return max(op.duration, 0.0)
+    if op.name == "barrier":
+        return 0.0
+    if op.name == "cc_prx":
+        # An identity of the same duration is played when the condition is false.
+        return durations.get("cc_prx", get("prx"))
+    if op.name == "reset":
+        # The default implementation is a measurement followed by a conditional pi pulse.
+        return durations.get("reset", get("measure") + get("prx"))
+    return get(op.name)
+
+
+def schedule(program: Program, durations: dict[str, float]) -> Schedule:
+    """Place every instruction of ``program`` as soon as possible.
+
+    Components start free at time 0. A ``barrier`` moves all its components to the latest
+    of their free times; a ``cc_prx`` waits for the end of the measurement carrying its
+    ``feedback_key``.
+    """
+    free = [0.0] * program.n
+    feedback_ready: dict[str, float] = {}
+    items: list[ScheduledOp] = []
+    for op in program.ops:
+        start = max((free[q] for q in op.qubits), default=0.0)
+        if op.name == "cc_prx" and op.feedback_key is not None:
+            start = max(start, feedback_ready.get(op.feedback_key, 0.0))
+        item = ScheduledOp(op, start, op_duration(op, durations))
+        for q in op.qubits:
+            free[q] = item.end
+        if op.name == "measure" and op.feedback_key is not None:
+            feedback_ready[op.feedback_key] = item.end
+        items.append(item)
+    return Schedule(tuple(items), max(free, default=0.0))
+
+
+def circuit_duration(program: Program, calibration: CalibrationData | None) -> float:
+    """Total duration of ``program`` in seconds under ``calibration``'s gate durations."""
+    durations = calibration.durations if calibration is not None else {}
+    return schedule(program, durations).duration

@@ -1,0 +1,142 @@
+"""Wake-ups between the API and workers: new jobs for workers, state changes for waiters.
+
+Notifications only shorten waits; every wait also polls the database, so a lost
+notification costs latency, never correctness. :class:`LocalNotifier` uses Unix datagram
+sockets in a shared directory (one per listening process), which needs no server and works
+for every process on one host, as in the embedded ``qstation serve``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import uuid
+from collections import defaultdict
+from pathlib import Path
+from typing import Protocol
+
+#: Topic of "a job was queued on quantum computer X" (payload: the alias).
+QUEUE = "queue"
+#: Topic of "job X changed state" (payload: the job id).
+JOB = "job"
+#: Topic of "job X was asked to stop" (payload: the job id), for its worker.
+CANCEL = "cancel"
+
+
+class Notifier(Protocol):
+    """Publishes and delivers ``(topic, payload)`` notifications between processes."""
+
+    async def start(self) -> None:
+        """Begin receiving notifications."""
+
+    def publish(self, topic: str, payload: str) -> None:
+        """Send a notification to every listening process (best effort)."""
+
+    async def wait(self, topic: str, payload: str | None, timeout: float) -> bool:
+        """Wait until a matching notification arrives; False on timeout."""
+
+    async def close(self) -> None:
+        """Stop receiving and release resources."""
+
+
+class _Waiters:
+    """In-process fan-out of received notifications to waiting coroutines."""
+
+    def __init__(self) -> None:
+        self._futures: dict[tuple[str, str | None], set[asyncio.Future[None]]] = defaultdict(set)
+
+    def dispatch(self, topic: str, payload: str) -> None:
+        for key in ((topic, payload), (topic, None)):
+            for fut in self._futures.pop(key, ()):
+                if not fut.done():
+                    fut.set_result(None)
+
+    async def wait(self, topic: str, payload: str | None, timeout: float) -> bool:
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        key = (topic, payload)
+        self._futures[key].add(fut)
+        try:
+            await asyncio.wait_for(fut, timeout)
+            return True
+        except TimeoutError:
+            return False
+        finally:
+            waiting = self._futures.get(key)
+            if waiting is not None:
+                waiting.discard(fut)
+                if not waiting:
+                    del self._futures[key]
+
+
+class LocalNotifier:
+    """Notifications over Unix datagram sockets in ``directory``."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._waiters = _Waiters()
+        self._sock: socket.socket | None = None
+        self._path: Path | None = None
+        self._send = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self._send.setblocking(False)
+
+    async def start(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._path = self.directory / f"{os.getpid()}-{uuid.uuid4().hex[:8]}.sock"
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.bind(str(self._path))
+        sock.setblocking(False)
+        self._sock = sock
+        asyncio.get_running_loop().add_reader(sock.fileno(), self._readable)
+
+    def _readable(self) -> None:
+        assert self._sock is not None
+        while True:
+            try:
+                data = self._sock.recv(512)
+            except (BlockingIOError, OSError):
+                return
+            topic, _, payload = data.decode().partition("|")
+            self._waiters.dispatch(topic, payload)
+
+    def publish(self, topic: str, payload: str) -> None:
+        message = f"{topic}|{payload}".encode()
+        with contextlib.suppress(FileNotFoundError):
+            for path in self.directory.glob("*.sock"):
+                try:
+                    self._send.sendto(message, str(path))
+                except (ConnectionRefusedError, FileNotFoundError):
+                    path.unlink(missing_ok=True)  # a listener that died without cleaning up
+                except (BlockingIOError, OSError):
+                    pass  # listener's buffer is full: it is busy and will poll anyway
+
+    async def wait(self, topic: str, payload: str | None, timeout: float) -> bool:
+        return await self._waiters.wait(topic, payload, timeout)
+
+    async def close(self) -> None:
+        if self._sock is not None:
+            with contextlib.suppress(Exception):
+                asyncio.get_running_loop().remove_reader(self._sock.fileno())
+            self._sock.close()
+            self._sock = None
+        if self._path is not None:
+            self._path.unlink(missing_ok=True)
+        self._send.close()
+
+
+class NullNotifier:
+    """No notifications: waits simply time out and callers poll."""
+
+    async def start(self) -> None:
+        return None
+
+    def publish(self, topic: str, payload: str) -> None:
+        return None
+
+    async def wait(self, topic: str, payload: str | None, timeout: float) -> bool:
+        await asyncio.sleep(timeout)
+        return False
+
+    async def close(self) -> None:
+        return None

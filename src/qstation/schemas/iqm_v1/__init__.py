@@ -1,0 +1,57 @@
+"""Wire models of IQM Server API v1, shared by the server and the SDK."""
+
+from qstation.schemas.iqm_v1.architecture import (
+    DynamicQuantumArchitecture,
+    GateInfo,
+    GateImplementation,
+    QuantumComputer,
+    QuantumComputerList,
+    StaticQuantumArchitecture,
+    Dut,
+    Observation,
+    ObservationSet,
+)
+from qstation.schemas.iqm_v1.circuits import (
+    Circuit,
+    CircuitJobRequest,
+    Instruction,
+    QubitMapping,
+)
+from qstation.schemas.iqm_v1.errors import ErrorBody
+from qstation.schemas.iqm_v1.jobs import (
+    RESULT_READY,
+    TERMINAL,
+    JobArtifactInfo,
+    JobCompilation,
+    JobData,
+    JobMessage,
+    JobStatus,
+    MeasurementCounts,
+    TimelineEntry,
+)
+
+__all__ = [
+    "RESULT_READY",
+    "TERMINAL",
+    "Circuit",
+    "CircuitJobRequest",
+    "Dut",
+    "DynamicQuantumArchitecture",
+    "ErrorBody",
+    "GateImplementation",
+    "GateInfo",
+    "Instruction",
+    "JobArtifactInfo",
+    "JobCompilation",
+    "JobData",
+    "JobMessage",
+    "JobStatus",
+    "MeasurementCounts",
+    "Observation",
+    "ObservationSet",
+    "QuantumComputer",
+    "QuantumComputerList",
+    "QubitMapping",
+    "StaticQuantumArchitecture",
+    "TimelineEntry",
+]

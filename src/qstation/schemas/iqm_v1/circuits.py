@@ -1,0 +1,100 @@
+"""The circuit job request of IQM Server API v1 (``POST jobs/{qc}/circuit``)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class Instruction(BaseModel):
+    """One native operation on a locus of components."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    name: str
+    locus: list[str]
+    args: dict[str, Any] = Field(default_factory=dict)
+    implementation: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_qubits(cls, data: object) -> object:
+        # Obsolete clients named the locus ``qubits``.
+        if isinstance(data, dict) and "locus" not in data and "qubits" in data:
+            return {**data, "locus": data["qubits"]}
+        return data
+
+
+class Circuit(BaseModel):
+    """A named list of instructions with free-form metadata."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    name: str = Field(min_length=1)
+    instructions: list[Instruction] = Field(min_length=1)
+    metadata: dict[str, Any] | None = None
+
+
+class QubitMapping(BaseModel):
+    """One logical-to-physical name pair."""
+
+    logical_name: str
+    physical_name: str
+
+
+class DDStrategy(BaseModel):
+    """Dynamical-decoupling strategy (stored and echoed; see the server docs for its effect)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    merge_contiguous_waits: bool = True
+    target_qubits: list[str] | None = None
+    skip_leading_wait: bool = True
+    skip_trailing_wait: bool = True
+    gate_sequences: list[Any] = Field(default_factory=list)
+
+
+class CircuitJobRequest(BaseModel):
+    """The body of a circuit job submission."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    circuits: list[Circuit] = Field(min_length=1)
+    calibration_set_id: UUID | None = None
+    qubit_mapping: list[QubitMapping] | None = None
+    shots: int = 1
+    max_circuit_duration_over_t2: float | None = None
+    heralding_mode: Literal["none", "zeros"] = "none"
+    move_gate_validation: Literal["strict", "allow_prx", "none"] = "strict"
+    move_gate_frame_tracking: Literal["full", "no_detuning_correction", "none"] = "full"
+    active_reset_cycles: int | None = None
+    dd_mode: Literal["disabled", "enabled"] = "disabled"
+    dd_strategy: DDStrategy | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _deprecated_names(cls, data: object) -> object:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for old, new in (
+            ("move_validation_mode", "move_gate_validation"),
+            ("move_gate_frame_tracking_mode", "move_gate_frame_tracking"),
+        ):
+            if old in data and data.get(new) is None:
+                data[new] = data[old]
+        return data
+
+    @field_validator("qubit_mapping", mode="before")
+    @classmethod
+    def _mapping_as_object(cls, value: object) -> object:
+        # The wire form is a list of pairs; a plain {logical: physical} object is accepted too.
+        if isinstance(value, dict):
+            return [{"logical_name": k, "physical_name": v} for k, v in value.items()]
+        return value
+
+    def mapping(self) -> dict[str, str]:
+        """The qubit mapping as a dict (empty when the loci are physical names)."""
+        return {m.logical_name: m.physical_name for m in self.qubit_mapping or []}

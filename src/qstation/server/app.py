@@ -1,0 +1,123 @@
+"""The application factory: one app, its lifespan, and the one error handler."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from qstation import __version__
+from qstation.queue.notify import LocalNotifier, Notifier, NullNotifier
+from qstation.schemas.iqm_v1 import ErrorBody
+from qstation.server.config import Settings
+from qstation.server.deps import AppState, unit_of_work
+from qstation.server.devices.service import DeviceService
+from qstation.server.errors import DomainError
+from qstation.server.iqm import discovery, jobs
+from qstation.server import ours
+from qstation.store import migrate
+from qstation.store.db import is_sqlite, make_async_engine, sessionmaker
+
+log = logging.getLogger("qstation.server")
+
+
+def _error(status: int, message: str, code: str) -> JSONResponse:
+    body = ErrorBody(message=message, error_code=code, source="iqm-server")
+    return JSONResponse(body.wire(), status_code=status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Render every failure as an IQM error body with the right status."""
+
+    @app.exception_handler(DomainError)
+    async def domain(_: Request, exc: DomainError) -> JSONResponse:
+        return _error(exc.status_code, exc.message, exc.error_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        where = ".".join(str(p) for p in first["loc"])
+        return _error(400, f"invalid request: {where}: {first['msg']}", "INVALID_REQUEST")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = "NOT_FOUND" if exc.status_code == 404 else f"HTTP_{exc.status_code}"
+        return _error(exc.status_code, str(exc.detail), code)
+
+    @app.exception_handler(DBAPIError)
+    async def database(_: Request, exc: DBAPIError) -> JSONResponse:
+        if isinstance(exc, IntegrityError):
+            return _error(409, "the request conflicts with stored data; retry", "CONFLICT")
+        log.warning("database unavailable: %s", exc)
+        return _error(503, "the database is unavailable; retry later", "SERVICE_UNAVAILABLE")
+
+    @app.exception_handler(Exception)
+    async def crash(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return _error(500, f"internal server error: {type(exc).__name__}", "INTERNAL_ERROR")
+
+
+def default_notifier(settings: Settings) -> Notifier:
+    """Local datagram wake-ups for SQLite; polling elsewhere."""
+    if is_sqlite(settings.resolved_database_url()):
+        return LocalNotifier(settings.notify_dir)
+    return NullNotifier()
+
+
+def create_app(settings: Settings | None = None, *, notifier: Notifier | None = None) -> FastAPI:
+    """Build the qstation ASGI app.
+
+    Args:
+        settings: server settings (default: from ``QSTATION_*`` variables).
+        notifier: wake-up channel between API and workers (default: by database kind).
+    """
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        url = settings.resolved_database_url()
+        await asyncio.to_thread(migrate.check, url)
+        engine = make_async_engine(url)
+        devices = DeviceService()
+        from qstation.server.jobs.service import JobService
+
+        state = AppState(
+            settings=settings,
+            sessions=sessionmaker(engine),
+            notifier=notifier or default_notifier(settings),
+            devices=devices,
+            jobs=JobService(settings, devices),
+        )
+        await _bootstrap(state)
+        await state.notifier.start()
+        app.state.qstation = state
+        try:
+            yield
+        finally:
+            await state.notifier.close()
+            await engine.dispose()
+
+    app = FastAPI(title="qstation", version=__version__, lifespan=lifespan)
+    install_error_handlers(app)
+    app.include_router(discovery.router)
+    app.include_router(jobs.router)
+    app.include_router(ours.router)
+    return app
+
+
+async def _bootstrap(state: AppState) -> None:
+    # Several API processes may start at once on one database: a lost race is harmless.
+    for _ in range(3):
+        try:
+            async with unit_of_work(state) as session:
+                await state.devices.bootstrap(session, state.settings.qc)
+            return
+        except IntegrityError:
+            await asyncio.sleep(0.1)

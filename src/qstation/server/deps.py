@@ -1,0 +1,66 @@
+"""Request-scoped dependencies: the unit of work and the calling principal."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+if TYPE_CHECKING:
+    from qstation.queue.notify import Notifier
+    from qstation.server.config import Settings
+    from qstation.server.devices.service import DeviceService
+    from qstation.server.jobs.service import JobService
+
+
+@dataclass
+class AppState:
+    """Everything the routes share, created once by the app's lifespan."""
+
+    settings: Settings
+    sessions: async_sessionmaker[Any]
+    notifier: Notifier
+    devices: DeviceService
+    jobs: JobService
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling. ``owner`` is None when authentication is off (one shared tenant)."""
+
+    owner: str | None
+    is_admin: bool = True
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.qstation
+    return state
+
+
+@asynccontextmanager
+async def unit_of_work(state: AppState) -> AsyncIterator[AsyncSession]:
+    """One transaction per request: committed once at the end, rolled back on error."""
+    async with state.sessions() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+async def get_principal(request: Request) -> Principal:
+    """The caller; an auth layer installed on the app replaces the anonymous default."""
+    resolver = getattr(request.app.state, "resolve_principal", None)
+    if resolver is None:
+        return Principal(owner=None)
+    principal: Principal = await resolver(request)
+    return principal
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -1,0 +1,141 @@
+"""Hosted quantum computers and their calibration: the rules behind the discovery endpoints."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from functools import cached_property
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from qstation.qpu.calibration import CalibrationData, generate_calibration
+from qstation.qpu.device import DeviceSpec
+from qstation.qpu.registry import UnknownDeviceError, get_device
+from qstation.server.devices import architecture as arch
+from qstation.server.errors import BadRequest, Conflict, NotFound
+from qstation.store.orm import CalibrationSetRow, QuantumComputerRow
+from qstation.store.repositories import QuantumComputerRepository
+
+_QC_NAMESPACE = uuid.UUID("6f1c2a7e-1d0b-4c43-9a57-3f0c1e5b7d21")
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """One immutable calibration set of a quantum computer, with its derived views."""
+
+    id: str
+    qc: str
+    spec: DeviceSpec
+    data: CalibrationData
+    created_at: float
+    retired: bool
+
+    @cached_property
+    def dqa_json(self) -> bytes:
+        return arch.dynamic_architecture(self.spec, self.id, self.data).model_dump_json().encode()
+
+    @cached_property
+    def set_json(self) -> bytes:
+        obs = arch.calibration_set(self.spec, self.id, self.data, self.created_at)
+        return obs.model_dump_json().encode()
+
+    @cached_property
+    def metrics_json(self) -> bytes:
+        obs = arch.quality_metrics(self.spec, self.id, self.data, self.created_at)
+        return obs.model_dump_json().encode()
+
+
+def qc_uuid(alias: str) -> str:
+    """The stable UUID of a quantum computer."""
+    return str(uuid.uuid5(_QC_NAMESPACE, alias))
+
+
+class DeviceService:
+    """Looks up hosted quantum computers and calibration sets (immutable ones are cached)."""
+
+    def __init__(self) -> None:
+        self._calibrations: dict[str, Calibration] = {}
+
+    async def bootstrap(self, session: AsyncSession, names: list[str]) -> None:
+        """Host the devices ``names``, publishing a first calibration set for new ones."""
+        repo = QuantumComputerRepository(session)
+        for name in names:
+            try:
+                spec = get_device(name)
+            except UnknownDeviceError as err:
+                raise BadRequest(str(err)) from err
+            if await repo.get(name) is not None:
+                continue
+            now = time.time()
+            await repo.add(
+                QuantumComputerRow(
+                    alias=name, id=qc_uuid(name), display_name=spec.display_name, device=name,
+                    status="online", created_at=now,
+                )
+            )
+            await self.publish_calibration(session, name, generate_calibration(spec, spec.calibration_seed))
+
+    async def publish_calibration(
+        self, session: AsyncSession, qc: str, data: CalibrationData
+    ) -> str:
+        """Store a new calibration set and make it the default; returns its id."""
+        row = CalibrationSetRow(
+            id=str(uuid.uuid4()), quantum_computer=qc, created_at=time.time(),
+            data=data.to_json(), retired=False,
+        )
+        await QuantumComputerRepository(session).add_calibration(row, make_default=True)
+        return row.id
+
+    async def list(self, session: AsyncSession) -> list[QuantumComputerRow]:
+        return list(await QuantumComputerRepository(session).list())
+
+    async def get(self, session: AsyncSession, alias: str) -> QuantumComputerRow:
+        row = await QuantumComputerRepository(session).get(alias)
+        if row is None:
+            raise NotFound(f"quantum computer {alias!r} not found", error_code="QC_NOT_FOUND")
+        return row
+
+    async def calibration(self, session: AsyncSession, alias: str, cal: str) -> Calibration:
+        """Calibration set ``cal`` (a UUID or ``default``) of quantum computer ``alias``.
+
+        Raises:
+            NotFound: no such quantum computer or calibration set.
+        """
+        qc = await self.get(session, alias)
+        cal_id = qc.default_calibration_set_id if cal == "default" else _uuid(cal)
+        if cal_id in self._calibrations:
+            return self._calibrations[cal_id]
+        row = await QuantumComputerRepository(session).get_calibration(alias, cal_id or "")
+        if row is None:
+            raise NotFound(
+                f"calibration set {cal} not found for quantum computer {alias!r}",
+                error_code="CALIBRATION_SET_NOT_FOUND",
+            )
+        loaded = Calibration(
+            id=row.id, qc=alias, spec=get_device(qc.device),
+            data=CalibrationData.from_json(row.data), created_at=row.created_at,
+            retired=row.retired,
+        )
+        self._calibrations[row.id] = loaded
+        return loaded
+
+    async def runnable_calibration(self, session: AsyncSession, alias: str, cal: str) -> Calibration:
+        """Like :meth:`calibration`, refusing retired sets (jobs cannot run on them)."""
+        found = await self.calibration(session, alias, cal)
+        if found.retired:
+            raise Conflict(
+                f"calibration set {found.id} of {alias!r} is retired; use the default set",
+                error_code="CALIBRATION_SET_RETIRED",
+            )
+        return found
+
+
+def _uuid(text: str) -> str:
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        raise NotFound(
+            f"calibration set {text!r} not found: not a UUID or 'default'",
+            error_code="CALIBRATION_SET_NOT_FOUND",
+        ) from None

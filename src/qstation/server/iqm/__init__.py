@@ -1,0 +1,1 @@
+"""Routes of IQM Server API v1."""

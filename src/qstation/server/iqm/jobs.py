@@ -1,0 +1,117 @@
+"""IQM Server API v1: circuit jobs, their artifacts, cancellation and deletion."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Header, Request, Response
+
+from qstation.queue.notify import CANCEL, QUEUE
+from qstation.server.deps import PrincipalDep, StateDep, unit_of_work
+from qstation.server.errors import BadRequest, NotImplementedOnTwin, PayloadTooLarge
+
+router = APIRouter(prefix="/api/v1/jobs")
+JSON = "application/json"
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"request body of {declared} bytes is over the {limit}-byte limit")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise PayloadTooLarge(f"request body is over the {limit}-byte limit")
+    return bytes(body)
+
+
+def _flag(value: str) -> bool:
+    if value.lower() not in ("true", "false"):
+        raise BadRequest(f"use_timeslot must be true or false, got {value!r}")
+    return value.lower() == "true"
+
+
+@router.post("/{qc}/circuit")
+async def submit_circuits(
+    qc: str,
+    request: Request,
+    state: StateDep,
+    principal: PrincipalDep,
+    use_timeslot: str = "false",
+    idempotency_key: str | None = Header(default=None),
+) -> Response:
+    """Validate, store and enqueue a circuit job; answers once the job is durable."""
+    timeslot = _flag(use_timeslot)
+    body = await _read_body(request, state.settings.max_payload_bytes)
+    async with unit_of_work(state) as session:
+        sub = await state.jobs.validate(session, qc, body, timeslot)
+        job, _created = await state.jobs.store(
+            session, sub, owner=principal.owner, idempotency_key=idempotency_key
+        )
+        data = await state.jobs.view(session, job)
+    state.notifier.publish(QUEUE, qc)
+    return Response(data.model_dump_json(), media_type=JSON)
+
+
+@router.post("/{qc}/run")
+@router.post("/{qc}/sweep")
+async def submit_pulse_level(
+    qc: str, request: Request, state: StateDep, _: PrincipalDep
+) -> None:
+    """Run and sweep jobs (pulse level), which the twin does not offer."""
+    kind = request.url.path.rsplit("/", 1)[-1]
+    async with unit_of_work(state) as session:
+        await state.devices.get(session, qc)
+    raise NotImplementedOnTwin(
+        f"{kind!r} jobs are pulse-level; the simulated quantum computer {qc!r} runs circuit jobs"
+    )
+
+
+@router.get("/{job_id}")
+async def get_job(job_id: str, state: StateDep, principal: PrincipalDep) -> Response:
+    """The job's status, timeline, errors and queue position."""
+    async with unit_of_work(state) as session:
+        job = await state.jobs.get(session, job_id, principal.owner)
+        data = await state.jobs.view(session, job)
+    return Response(data.model_dump_json(), media_type=JSON)
+
+
+@router.get("/{job_id}/payload")
+async def get_payload(job_id: str, state: StateDep, principal: PrincipalDep) -> Response:
+    """The submitted request body, exactly as received."""
+    async with unit_of_work(state) as session:
+        job = await state.jobs.get(session, job_id, principal.owner)
+    return Response(job.payload, media_type=JSON)
+
+
+@router.get("/{job_id}/artifacts/{kind}")
+async def get_artifact(
+    job_id: str, kind: str, state: StateDep, principal: PrincipalDep
+) -> Response:
+    """``measurements`` or ``measurement_counts`` of a completed job."""
+    async with unit_of_work(state) as session:
+        job = await state.jobs.get(session, job_id, principal.owner)
+        if kind not in ("measurements", "measurement_counts"):
+            raise NotImplementedOnTwin(f"artifact {kind!r} is not produced by circuit jobs")
+        body = await state.jobs.artifact(session, job, kind)
+    return Response(body, media_type=JSON)
+
+
+@router.post("/{job_id}/cancel", status_code=204)
+async def cancel_job(job_id: str, state: StateDep, principal: PrincipalDep) -> Response:
+    """Cancel a waiting job now, a processing one at its next circuit boundary."""
+    async with unit_of_work(state) as session:
+        job = await state.jobs.get(session, job_id, principal.owner)
+        tell_worker = await state.jobs.cancel(session, job)
+    if tell_worker:
+        state.notifier.publish(CANCEL, job.id)
+    return Response(status_code=204)
+
+
+@router.delete("/{job_id}", status_code=204)
+async def delete_job(job_id: str, state: StateDep, principal: PrincipalDep) -> Response:
+    """Delete a job and its results (a running job is stopped)."""
+    async with unit_of_work(state) as session:
+        job = await state.jobs.get(session, job_id, principal.owner)
+        await state.jobs.delete(session, job)
+    state.notifier.publish(CANCEL, job.id)
+    return Response(status_code=204)

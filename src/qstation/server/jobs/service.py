@@ -1,0 +1,246 @@
+"""The rules of jobs: submission checks, views, cancellation and deletion.
+
+A job is stored, together with its queue entry (the row itself), in the request's
+transaction; the server acknowledges it only after that transaction commits.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from qstation.qpu.durations import circuit_duration
+from qstation.qpu.validate import CircuitValidationError, Compiler, RawInstruction
+from qstation.schemas.iqm_v1 import (
+    TERMINAL,
+    CircuitJobRequest,
+    ErrorBody,
+    JobArtifactInfo,
+    JobCompilation,
+    JobData,
+    JobMessage,
+    JobStatus,
+    TimelineEntry,
+)
+from qstation.server.config import Settings
+from qstation.server.devices.service import Calibration, DeviceService
+from qstation.server.errors import BadRequest, Conflict, NotFound
+from qstation.store.orm import JobRow
+from qstation.store.repositories import JobRepository
+
+SERVER = "iqm-server"
+_ARTIFACTS = [JobArtifactInfo(type="measurements"), JobArtifactInfo(type="measurement_counts")]
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A validated submission, ready to store."""
+
+    qc: str
+    request: CircuitJobRequest
+    calibration: Calibration
+    raw: str
+    use_timeslot: bool
+
+
+def parse_body(body: bytes) -> Any:
+    """Decode a JSON body; bare NaN/Infinity tokens (sent by IQM clients) are accepted."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        try:
+            return json.loads(body)
+        except (ValueError, UnicodeDecodeError) as err:
+            raise BadRequest(f"malformed JSON body: {err}", error_code="MALFORMED_JSON") from err
+
+
+class JobService:
+    """Submission, lookup, cancellation and deletion of jobs."""
+
+    def __init__(self, settings: Settings, devices: DeviceService) -> None:
+        self.settings = settings
+        self.devices = devices
+
+    async def validate(
+        self, session: AsyncSession, qc: str, body: bytes, use_timeslot: bool
+    ) -> Submission:
+        """Check a circuit submission completely, before anything is queued.
+
+        Raises:
+            BadRequest: malformed body or a circuit the device cannot run.
+            NotFound: unknown quantum computer or calibration set.
+        """
+        await self.devices.get(session, qc)
+        try:
+            request = CircuitJobRequest.model_validate(parse_body(body))
+        except ValidationError as err:
+            raise BadRequest(f"invalid circuit job: {_pydantic_message(err)}",
+                             error_code="INVALID_REQUEST") from err
+        self._check_limits(request)
+        cal_ref = str(request.calibration_set_id) if request.calibration_set_id else "default"
+        cal = await self.devices.runnable_calibration(session, qc, cal_ref)
+        self._check_circuits(request, cal)
+        return Submission(qc, request, cal, body.decode("utf-8"), use_timeslot)
+
+    def _check_limits(self, request: CircuitJobRequest) -> None:
+        s = self.settings
+        if not 0 < request.shots <= s.max_shots:
+            raise BadRequest(f"shots must be between 1 and {s.max_shots}, got {request.shots}",
+                             error_code="INVALID_SHOTS")
+        if len(request.circuits) > s.max_circuits:
+            raise BadRequest(
+                f"a job holds at most {s.max_circuits} circuits, got {len(request.circuits)}",
+                error_code="TOO_MANY_CIRCUITS",
+            )
+
+    def _check_circuits(self, request: CircuitJobRequest, cal: Calibration) -> None:
+        compiler = Compiler(cal.spec, cal.data, move_gate_validation=request.move_gate_validation)
+        mapping = request.mapping()
+        ratio = request.max_circuit_duration_over_t2
+        if ratio is None:
+            ratio = self.settings.max_circuit_duration_over_t2
+        for circuit in request.circuits:
+            raw = (RawInstruction(i.name, i.locus, i.args) for i in circuit.instructions)
+            try:
+                program = compiler.compile(circuit.name, raw, mapping)
+            except CircuitValidationError as err:
+                raise BadRequest(str(err), error_code="CIRCUIT_VALIDATION_FAILED") from err
+            if ratio > 0:
+                self._check_duration(circuit.name, program, cal, ratio)
+
+    @staticmethod
+    def _check_duration(name: str, program: Any, cal: Calibration, ratio: float) -> None:
+        qubits = [c for c in program.components if c in cal.data.qubits]
+        if not qubits:
+            return
+        t2 = min(cal.data.qubits[q].t2 for q in qubits)
+        duration = circuit_duration(program, cal.data)
+        if duration > ratio * t2:
+            raise BadRequest(
+                f"circuit {name!r} lasts {duration * 1e6:.3f} µs, over "
+                f"max_circuit_duration_over_t2={ratio} × shortest T2 of its qubits "
+                f"({t2 * 1e6:.3f} µs)",
+                error_code="CIRCUIT_TOO_LONG",
+            )
+
+    async def store(
+        self, session: AsyncSession, sub: Submission, *, owner: str | None,
+        idempotency_key: str | None, protocol: str = "iqm",
+    ) -> tuple[JobRow, bool]:
+        """Store and enqueue a validated job; returns ``(job, created)``.
+
+        A repeated idempotency key returns the job it first created.
+        """
+        repo = JobRepository(session)
+        if idempotency_key:
+            existing = await repo.by_idempotency_key(owner, idempotency_key)
+            if existing is not None:
+                return existing, False
+        job = JobRow(
+            id=str(uuid.uuid4()), type="circuit", protocol=protocol, quantum_computer=sub.qc,
+            owner=owner, status="waiting", use_timeslot=sub.use_timeslot,
+            calibration_set_id=sub.calibration.id, shots=sub.request.shots,
+            n_circuits=len(sub.request.circuits), payload=sub.raw,
+            idempotency_key=idempotency_key, created_at=time.time(), attempts=0,
+            cancel_requested=False, progress=0, errors=[], messages=_messages(sub),
+        )
+        await repo.add(job, source=SERVER, status="created")
+        return job, True
+
+    async def get(self, session: AsyncSession, job_id: str, owner: str | None = None) -> JobRow:
+        """A job visible to ``owner`` (None: every job).
+
+        Raises:
+            NotFound: no such job, or it belongs to someone else.
+        """
+        job = await JobRepository(session).get(canonical_job_id(job_id))
+        if job is None or (owner is not None and job.owner != owner):
+            raise NotFound(f"job {job_id} not found", error_code="JOB_NOT_FOUND")
+        return job
+
+    async def view(self, session: AsyncSession, job: JobRow) -> JobData:
+        """The IQM ``JobData`` of a job."""
+        repo = JobRepository(session)
+        status = JobStatus(job.status)
+        events = await repo.events(job.id)
+        return JobData(
+            id=uuid.UUID(job.id),
+            type="circuit",
+            status=status,
+            queue_position=await repo.queue_position(job) if status is JobStatus.WAITING else None,
+            timeline=[
+                TimelineEntry(source=e.source, status=e.status,
+                              timestamp=datetime.fromtimestamp(e.ts, UTC))
+                for e in events
+            ],
+            messages=[JobMessage.model_validate(m) for m in job.messages],
+            errors=[ErrorBody.model_validate(e) for e in job.errors],
+            compilation=JobCompilation(calibration_set_id=uuid.UUID(job.calibration_set_id)),
+            artifacts=_ARTIFACTS if status is JobStatus.COMPLETED else [],
+        )
+
+    async def artifact(self, session: AsyncSession, job: JobRow, kind: str) -> str:
+        """The JSON text of a completed job's ``measurements`` or ``measurement_counts``."""
+        result = await JobRepository(session).result(job.id)
+        if job.status != JobStatus.COMPLETED or result is None:
+            raise NotFound(
+                f"job {job.id} has no {kind} artifact: it is {job.status}",
+                error_code="ARTIFACT_NOT_FOUND",
+            )
+        return result.measurements if kind == "measurements" else result.counts
+
+    async def cancel(self, session: AsyncSession, job: JobRow) -> bool:
+        """Cancel a job: a waiting job at once, a processing one at its next circuit boundary.
+
+        Returns whether a processing job was asked to stop (its worker must be told).
+        """
+        repo = JobRepository(session)
+        if await repo.transition(job.id, ["waiting"], "cancelled", finished_at=time.time()):
+            await repo.add_event(job.id, SERVER, "cancelled")
+            return False
+        if await repo.request_cancel(job.id):
+            await repo.add_event(job.id, SERVER, "cancel_requested")
+            return True
+        return False
+
+    async def delete(self, session: AsyncSession, job: JobRow) -> None:
+        """Remove a job and everything of it (a running job is stopped first)."""
+        if JobStatus(job.status) not in TERMINAL:
+            await self.cancel(session, job)
+        if not await JobRepository(session).delete(job.id):
+            raise Conflict(f"job {job.id} changed while being deleted; retry")
+
+
+def _messages(sub: Submission) -> list[dict[str, object]]:
+    if sub.use_timeslot:
+        text = "queued for a reserved timeslot: it runs only during a booking of its owner"
+        return [{"source": SERVER, "message": text}]
+    return []
+
+
+def canonical_job_id(job_id: str) -> str:
+    """The canonical form of a job id.
+
+    Raises:
+        NotFound: it is not a UUID, so no job has it.
+    """
+    try:
+        return str(uuid.UUID(job_id))
+    except ValueError:
+        raise NotFound(f"job {job_id} not found: not a UUID", error_code="JOB_NOT_FOUND") from None
+
+
+def _pydantic_message(err: ValidationError) -> str:
+    parts = []
+    for e in err.errors()[:5]:
+        loc = ".".join(str(p) for p in e["loc"])
+        parts.append(f"{loc}: {e['msg']}")
+    return "; ".join(parts)
