@@ -133,8 +133,8 @@ def build_noise_model(
         trace = relaxation_ptm_trace(t1[a], t2[a], t) * relaxation_ptm_trace(t1[b], t2[b], t)
         pairs[(gate, a, b)] = depolarizing_parameter(fidelity, 4, trace)
         if crosstalk and gate == "cz":
-            # exp(-i θ ZZ / 2) with θ = π ζ t gives a conditional phase 2π ζ t.
-            zz[(a, b)] = math.pi * zz_hz
+            # |11> picks up a conditional phase 2π ζ t.
+            zz[(a, b)] = 2 * math.pi * zz_hz
     return NoiseModel(
         components=tuple(components),
         t1=t1,

@@ -5,7 +5,7 @@ qubit gets, in order: relaxation over any idle interval before an instruction, t
 instruction, then the gate's depolarizing channel and relaxation over the gate's duration.
 Nothing is emitted on a qubit after its terminal measurement, because nothing afterwards can
 change what was read. Residual ZZ (off by default) accumulates per coupler and is applied as a
-coherent ZZ rotation just before any instruction on either qubit that does not commute with it.
+conditional phase just before any instruction on either qubit that does not commute with it.
 """
 
 from __future__ import annotations
@@ -41,10 +41,9 @@ def prx_matrix(angle: float, phase: float) -> Matrix:
     return m
 
 
-def zz_matrix(theta: float) -> Matrix:
-    """exp(-i θ Z⊗Z / 2)."""
-    a, b = np.exp(-0.5j * theta), np.exp(0.5j * theta)
-    return np.diag([a, b, b, a]).astype(np.complex128)
+def zz_matrix(phi: float) -> Matrix:
+    """Conditional phase φ on |11>: residual ZZ in the frame calibrated with neighbours in |0>."""
+    return np.diag([1, 1, 1, np.exp(-1j * phi)]).astype(np.complex128)
 
 
 def terminal_measures(program: Program) -> set[int]:
@@ -173,7 +172,8 @@ def lower(program: Program, noise: NoiseModel | None) -> Lowered:
     return Lowered(
         n=program.n,
         instrs=instrs,
-        measurements=list(program.measurements),
+        measurements=list(program.measurements)
+        or [(op.key or "", op.qubits) for op in program.ops if op.name == "measure"],
         readout_p01=p01,
         readout_p10=p10,
         noisy=bool(kinds & {"relax", "depol"}) or any(i.gate == "zz" for i in instrs),
