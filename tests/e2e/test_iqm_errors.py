@@ -108,10 +108,17 @@ def test_unknown_job_ids_are_404(test_client: Any) -> None:
     assert test_client.delete(f"/api/v1/jobs/{uuid.uuid4()}").status_code == 404
 
 
-def test_nothing_refused_is_queued(test_client: Any) -> None:
-    test_client.post("/api/v1/jobs/star-5/circuit?use_timeslot=false",
-                     json=job([cz("QB1", "QB2"), measure("QB1")]))
+def test_nothing_refused_is_stored(test_client: Any, app_settings: Any) -> None:
+    from sqlalchemy import text
+
+    from qstation.store.db import make_sync_engine
+
+    for case in CASES.values():
+        test_client.post(f"/api/v1/jobs/{case[0]}/circuit?use_timeslot=false", json=case[1])
     accepted = test_client.post("/api/v1/jobs/star-5/circuit?use_timeslot=false",
                                 json=job(bell("QB1", "QB3"), shots=5)).json()
-    # The refused job never took a place in the queue.
-    assert accepted["queue_position"] == 0
+    engine = make_sync_engine(app_settings.resolved_database_url())
+    with engine.connect() as conn:
+        ids = list(conn.execute(text("SELECT id FROM jobs")).scalars())
+    engine.dispose()
+    assert ids == [accepted["id"]]

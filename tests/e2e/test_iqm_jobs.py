@@ -27,8 +27,9 @@ def test_bell_job_completes_with_correlated_counts(test_client: Any) -> None:
     reply = submit(test_client, job(bell("QB1", "QB3"), shots=2000))
     assert reply.status_code == 200
     data = reply.json()
-    assert data["type"] == "circuit" and data["status"] == "waiting"
-    assert data["queue_position"] == 0
+    # The worker may already have claimed it by the time the answer is built.
+    assert data["type"] == "circuit" and data["status"] in ("waiting", "processing")
+    assert data["queue_position"] == (0 if data["status"] == "waiting" else None)
     uuid.UUID(data["id"])
     done = wait(test_client, data["id"])
     assert done["status"] == "completed", done["errors"]

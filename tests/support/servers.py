@@ -42,7 +42,17 @@ def serve_process(
     env: dict[str, str] | None = None,
 ) -> Iterator[str]:
     """Run ``qstation serve`` as a real process on a free loopback port; yields its URL."""
-    port = free_port()
+    with serve_process_handle(data_dir, qcs, *extra, env=env) as (url, _proc):
+        yield url
+
+
+@contextlib.contextmanager
+def serve_process_handle(
+    data_dir: Path, qcs: tuple[str, ...] = ("lattice-20",), *extra: str,
+    env: dict[str, str] | None = None, port: int | None = None,
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Like :func:`serve_process`, also yielding the process (to kill it in fault tests)."""
+    port = port or free_port()
     cmd = [sys.executable, "-m", "qstation.cli.main", "serve", "--port", str(port),
            "--data-dir", str(data_dir), *(a for qc in qcs for a in ("--qc", qc)), *extra]
     log = open(data_dir.parent / f"serve-{port}.log", "wb")  # noqa: SIM115
@@ -51,7 +61,7 @@ def serve_process(
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, proc)
-        yield url
+        yield url, proc
     finally:
         proc.terminate()
         try:
@@ -83,3 +93,12 @@ class InProcessWorker:
     def __exit__(self, *exc: object) -> None:
         self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(timeout=30)
+
+
+def child_pids(pid: int) -> list[int]:
+    """Direct children of a process (Linux)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        text = (task / "children").read_text().split()
+        found += [int(t) for t in text]
+    return found

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cache
 
 from qstation.qpu.calibration import CalibrationData
 from qstation.qpu.durations import FALLBACK_DURATIONS
@@ -24,7 +25,7 @@ from qstation.qpu.durations import FALLBACK_DURATIONS
 DEFAULT_ZZ_HZ = 20e3
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class NoiseModel:
     """Noise parameters for one ordered list of components (a program's ``components``).
 
@@ -53,6 +54,7 @@ class NoiseModel:
         return math.isfinite(self.t1[q]) or math.isfinite(self.t2[q])
 
 
+@cache
 def relaxation(t1: float, t2: float, t: float) -> tuple[float, float]:
     """Thermal relaxation over ``t`` seconds as ``(gamma, coherence)``.
 
@@ -68,7 +70,7 @@ def relaxation(t1: float, t2: float, t: float) -> tuple[float, float]:
 
 
 def relaxation_ptm_trace(t1: float, t2: float, t: float) -> float:
-    """Trace of the Pauli transfer matrix of thermal relaxation over ``t``: 1 + 2c + (1-γ)."""
+    """Trace of the Pauli transfer matrix of thermal relaxation over ``t``: 1 + 2c + (1-gamma)."""
     gamma, coherence = relaxation(t1, t2, t)
     return 1.0 + 2.0 * coherence + (1.0 - gamma)
 

@@ -11,15 +11,14 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import and_, exists, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, bindparam, exists, select, update
+from sqlalchemy.engine import Connection
 
-from qstation.store.orm import JobEventRow, JobRow, QuantumComputerRow
-from qstation.store.repositories import JobRepository
+from qstation.store.orm import JobEventRow, JobResultRow, JobRow, QuantumComputerRow
 
-SOURCE = "qstation-worker"
+SOURCE = "iqm-station-control"
 MAX_ATTEMPTS = 3
 
 
@@ -34,80 +33,112 @@ class Claimed:
     shots: int
 
 
-async def _lock_free_machines(session: AsyncSession, qcs: Sequence[str]) -> list[str]:
-    if session.bind.dialect.name != "postgresql":
-        return list(qcs)
-    stmt = (
-        select(QuantumComputerRow.alias)
-        .where(QuantumComputerRow.alias.in_(qcs))
-        .with_for_update(skip_locked=True)
+JOBS = JobRow.__table__
+QCS = QuantumComputerRow.__table__
+
+_LOCK_MACHINES = (
+    select(QCS.c.alias)
+    .where(QCS.c.alias.in_(bindparam("qcs", expanding=True)))
+    .with_for_update(skip_locked=True)
+)
+_HEARTBEAT = (
+    update(JOBS)
+    .where(
+        JOBS.c.id == bindparam("job_id_"),
+        JOBS.c.claimed_by == bindparam("worker"),
+        JOBS.c.status == "processing",
     )
-    return list((await session.scalars(stmt)).all())
+    .values(lease_expires_at=bindparam("lease"))
+    .returning(JOBS.c.cancel_requested)
+)
+_FINISH = (
+    update(JOBS)
+    .where(
+        JOBS.c.id == bindparam("job_id_"),
+        JOBS.c.claimed_by == bindparam("worker"),
+        JOBS.c.status == "processing",
+    )
+    .values(
+        status=bindparam("new_status"),
+        finished_at=bindparam("now"),
+        lease_expires_at=None,
+        errors=bindparam("errors"),
+    )
+)
+_ADD_RESULT = JobResultRow.__table__.insert()
+_ADD_EVENT = JobEventRow.__table__.insert()
+_claim_statements: dict[str, Any] = {}
 
 
-async def claim(
-    session: AsyncSession, qcs: Sequence[str], worker_id: str, lease_s: float
-) -> Claimed | None:
-    """Claim the oldest runnable FIFO job of ``qcs``, or None. The caller commits."""
-    machines = await _lock_free_machines(session, qcs)
-    if not machines:
-        return None
-    busy = aliased(JobRow)
-    online = select(QuantumComputerRow.alias).where(QuantumComputerRow.status == "online")
+def _claim_statement(dialect: str) -> Any:
+    """The claiming ``UPDATE … RETURNING``, built once per dialect."""
+    if dialect in _claim_statements:
+        return _claim_statements[dialect]
+    busy = JOBS.alias("busy")
+    online = select(QCS.c.alias).where(QCS.c.status == "online")
     candidate = (
-        select(JobRow.seq)
+        select(JOBS.c.seq)
         .where(
-            JobRow.quantum_computer.in_(machines),
-            JobRow.quantum_computer.in_(online),
-            JobRow.status == "waiting",
-            JobRow.use_timeslot.is_(False),
+            JOBS.c.quantum_computer.in_(bindparam("machines", expanding=True)),
+            JOBS.c.quantum_computer.in_(online),
+            JOBS.c.status == "waiting",
+            JOBS.c.use_timeslot.is_(False),
             ~exists().where(
-                and_(busy.quantum_computer == JobRow.quantum_computer, busy.status == "processing")
+                and_(
+                    busy.c.quantum_computer == JOBS.c.quantum_computer,
+                    busy.c.status == "processing",
+                )
             ),
         )
-        .order_by(JobRow.seq)
+        .order_by(JOBS.c.seq)
         .limit(1)
     )
-    if session.bind.dialect.name == "postgresql":
+    if dialect == "postgresql":
         candidate = candidate.with_for_update(skip_locked=True)
-    now = time.time()
     stmt = (
-        update(JobRow)
-        .where(JobRow.seq == candidate.scalar_subquery(), JobRow.status == "waiting")
+        update(JOBS)
+        .where(JOBS.c.seq == candidate.scalar_subquery(), JOBS.c.status == "waiting")
         .values(
             status="processing",
-            claimed_by=worker_id,
-            lease_expires_at=now + lease_s,
-            started_at=now,
-            attempts=JobRow.attempts + 1,
+            claimed_by=bindparam("worker"),
+            lease_expires_at=bindparam("lease"),
+            started_at=bindparam("now"),
+            attempts=JOBS.c.attempts + 1,
         )
         .returning(
-            JobRow.id, JobRow.quantum_computer, JobRow.calibration_set_id, JobRow.payload, JobRow.shots
+            JOBS.c.id, JOBS.c.quantum_computer, JOBS.c.calibration_set_id, JOBS.c.payload,
+            JOBS.c.shots,
         )
     )
-    row = (await session.execute(stmt)).one_or_none()
-    if row is None:
-        return None
-    await JobRepository(session).add_event(row.id, SOURCE, "execution_started", now)
-    return Claimed(*row)
+    _claim_statements[dialect] = stmt
+    return stmt
 
 
-async def heartbeat(
-    session: AsyncSession, job_id: str, worker_id: str, lease_s: float
-) -> bool | None:
+def claim(conn: Connection, qcs: Sequence[str], worker_id: str, lease_s: float) -> Claimed | None:
+    """Claim the oldest runnable FIFO job of ``qcs``, or None. The caller commits."""
+    dialect = conn.dialect.name
+    machines = list(qcs)
+    if dialect == "postgresql":
+        # Lock the machines' rows: concurrent workers then never claim two jobs of one.
+        machines = list(conn.execute(_LOCK_MACHINES, {"qcs": machines}).scalars())
+        if not machines:
+            return None
+    now = time.time()
+    params = {"machines": machines, "worker": worker_id, "lease": now + lease_s, "now": now}
+    row = conn.execute(_claim_statement(dialect), params).one_or_none()
+    # The timeline's execution entries come from started_at/finished_at (no extra writes).
+    return None if row is None else Claimed(*row)
+
+
+def heartbeat(conn: Connection, job_id: str, worker_id: str, lease_s: float) -> bool | None:
     """Extend the lease. Returns whether cancellation was requested, None if the lease is lost."""
-    stmt = (
-        update(JobRow)
-        .where(JobRow.id == job_id, JobRow.claimed_by == worker_id, JobRow.status == "processing")
-        .values(lease_expires_at=time.time() + lease_s)
-        .returning(JobRow.cancel_requested)
-    )
-    row = (await session.execute(stmt)).one_or_none()
+    params = {"job_id_": job_id, "worker": worker_id, "lease": time.time() + lease_s}
+    row = conn.execute(_HEARTBEAT, params).one_or_none()
     return None if row is None else bool(row[0])
 
 
-async def finish(
-    session: AsyncSession,
+def finish(
+    conn: Connection,
     claimed: Claimed,
     worker_id: str,
     status: str,
@@ -116,25 +147,21 @@ async def finish(
     results: tuple[str, str] | None = None,
 ) -> bool:
     """End a claimed job. False (write nothing) if the lease was lost or the job deleted."""
-    now = time.time()
-    stmt = (
-        update(JobRow)
-        .where(
-            JobRow.id == claimed.id, JobRow.claimed_by == worker_id, JobRow.status == "processing"
-        )
-        .values(status=status, finished_at=now, lease_expires_at=None, errors=errors or [])
-    )
-    if not (await session.execute(stmt)).rowcount:  # type: ignore[attr-defined]
+    params = {
+        "job_id_": claimed.id, "worker": worker_id, "new_status": status, "now": time.time(),
+        "errors": errors or [],
+    }
+    if not conn.execute(_FINISH, params).rowcount:
         return False
-    repo = JobRepository(session)
     if results is not None:
-        await repo.add_result(claimed.id, *results)
-    await repo.add_event(claimed.id, SOURCE, "execution_ended", now)
-    await repo.add_event(claimed.id, "qstation", status, now)
+        measurements, counts = results
+        conn.execute(
+            _ADD_RESULT, {"job_id": claimed.id, "measurements": measurements, "counts": counts}
+        )
     return True
 
 
-async def reclaim_stalled(session: AsyncSession) -> list[str]:
+def reclaim_stalled(conn: Connection) -> list[str]:
     """Hand jobs whose worker stopped heart-beating back to the queue (or end them).
 
     A job already asked to cancel ends cancelled; one that lost its worker
@@ -142,26 +169,30 @@ async def reclaim_stalled(session: AsyncSession) -> list[str]:
     is kept) and will be re-run from the start.
     """
     now = time.time()
-    stalled = and_(JobRow.status == "processing", JobRow.lease_expires_at < now)
+    stalled = and_(JOBS.c.status == "processing", JOBS.c.lease_expires_at < now)
     outcomes = (
-        (JobRow.cancel_requested.is_(True), "cancelled", {"finished_at": now}),
-        (JobRow.attempts >= MAX_ATTEMPTS, "failed", {"finished_at": now, "errors": [_lost()]}),
+        (JOBS.c.cancel_requested.is_(True), "cancelled", {"finished_at": now}),
+        (JOBS.c.attempts >= MAX_ATTEMPTS, "failed", {"finished_at": now, "errors": [_lost()]}),
         (None, "waiting", {}),
     )
     moved: list[str] = []
     for extra, status, values in outcomes:
         cond = stalled if extra is None else and_(stalled, extra)
         stmt = (
-            update(JobRow)
+            update(JOBS)
             .where(cond)
             .values(status=status, claimed_by=None, lease_expires_at=None, **values)
-            .returning(JobRow.id)
+            .returning(JOBS.c.id, JOBS.c.started_at)
         )
-        ids = list((await session.scalars(stmt)).all())
-        for job_id in ids:
-            session.add(JobEventRow(job_id=job_id, source=SOURCE, status=f"reclaimed_{status}", ts=now))
-        moved += ids
-    await session.flush()
+        rows = conn.execute(stmt).all()
+        for job_id, started_at in rows:
+            # Keep the lost attempt in the timeline: its start and its reclaim.
+            conn.execute(_ADD_EVENT, [
+                {"job_id": job_id, "source": SOURCE, "status": "execution_started",
+                 "ts": started_at or now},
+                {"job_id": job_id, "source": SOURCE, "status": f"reclaimed_{status}", "ts": now},
+            ])
+        moved += [job_id for job_id, _ in rows]
     return moved
 
 

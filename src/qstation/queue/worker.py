@@ -3,6 +3,10 @@
 Any number of workers may serve one database, on any host. Each holds a lease on the job it
 runs and renews it by heart-beating; the heartbeat also carries cancellation requests. A job
 whose worker died is handed back to its queue by the next worker that reaps stalled leases.
+
+The worker talks to the database synchronously from its event loop: each transaction is one
+short statement or two, and nothing else waits on this loop, so this is cheaper than handing
+every statement to a driver thread. Simulation runs in a thread so heartbeats go on.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ import time
 import uuid
 from typing import Any
 
+from sqlalchemy import select
+
 from qstation.qpu.calibration import CalibrationData
 from qstation.qpu.device import DeviceSpec
 from qstation.qpu.executor import Executor
@@ -24,10 +30,11 @@ from qstation.qpu.registry import get_device
 from qstation.queue import claim as q
 from qstation.queue.notify import CANCEL, JOB, QUEUE, Notifier
 from qstation.queue.runner import JobCancelled, JobFailed, Outcome, run_circuit_job
-from qstation.store.db import make_async_engine, sessionmaker
-from qstation.store.repositories import QuantumComputerRepository
+from qstation.store.db import make_sync_engine
+from qstation.store.orm import CalibrationSetRow, QuantumComputerRow
 
 log = logging.getLogger("qstation.worker")
+_Finished = tuple[q.Claimed, str, list[dict[str, Any]] | None, Outcome | None]
 
 
 class Worker:
@@ -49,8 +56,7 @@ class Worker:
         self.qcs = qcs
         self.lease_s, self.poll_s, self.reap_every_s = lease_s, poll_s, reap_every_s
         self.engine_name = engine
-        self._db = make_async_engine(database_url, pool_size=2)
-        self._sessions = sessionmaker(self._db)
+        self._db = make_sync_engine(database_url)
         self._specs: dict[str, DeviceSpec] = {}
         self._executors: dict[str, tuple[CalibrationData, Executor]] = {}
 
@@ -58,24 +64,27 @@ class Worker:
         """Serve until ``stop`` is set; the job in hand is finished first."""
         await self.notifier.start()
         last_reap = 0.0
+        done: _Finished | None = None
         try:
             while not stop.is_set():
                 if time.monotonic() - last_reap > self.reap_every_s:
-                    await self._reap()
+                    self._reap()
                     last_reap = time.monotonic()
                 # Listen before claiming, so a job queued meanwhile wakes us at once.
                 woken = asyncio.ensure_future(self.notifier.wait(QUEUE, None, self.poll_s))
                 await asyncio.sleep(0)
-                claimed = await self._claim()
+                claimed = self._finish_and_claim(done)
+                done = None
                 if claimed is None:
                     await self._idle(stop, woken)
                     continue
                 woken.cancel()
                 self.notifier.publish(JOB, claimed.id)
-                await self._execute(claimed)
+                done = await self._execute(claimed)
+            self._finish_and_claim(done, claim_next=False)
         finally:
             await self.notifier.close()
-            await self._db.dispose()
+            self._db.dispose()
 
     async def _idle(self, stop: asyncio.Event, woken: asyncio.Future[bool]) -> None:
         stopper = asyncio.ensure_future(stop.wait())
@@ -83,88 +92,84 @@ class Worker:
         for task in (stopper, woken):
             task.cancel()
 
-    async def _served(self) -> list[str]:
+    def _served(self) -> list[str]:
         if self.qcs is None:
-            async with self._sessions() as session:
-                rows = await QuantumComputerRepository(session).list()
-                self.qcs = [r.alias for r in rows]
+            with self._db.connect() as conn:
+                stmt = select(QuantumComputerRow.alias)
+                self.qcs = list(conn.execute(stmt).scalars())
         return self.qcs
 
-    async def _reap(self) -> None:
-        async with self._sessions.begin() as session:
-            moved = await q.reclaim_stalled(session)
+    def _reap(self) -> None:
+        with self._db.begin() as conn:
+            moved = q.reclaim_stalled(conn)
         for job_id in moved:
             log.warning("reclaimed stalled job %s", job_id)
             self.notifier.publish(JOB, job_id)
+        if moved:
+            self.notifier.publish(QUEUE, "")
 
-    async def _claim(self) -> q.Claimed | None:
-        qcs = await self._served()
-        async with self._sessions.begin() as session:
-            return await q.claim(session, qcs, self.id, self.lease_s)
+    def _finish_and_claim(self, done: _Finished | None, *, claim_next: bool = True) -> q.Claimed | None:
+        """Record the finished job and claim the next in one transaction (one commit)."""
+        if done is None and not claim_next:
+            return None
+        qcs = self._served()
+        with self._db.begin() as conn:
+            if done is not None:
+                claimed, status, errors, outcome = done
+                results = (outcome.measurements, outcome.counts) if outcome else None
+                if not q.finish(conn, claimed, self.id, status, errors=errors, results=results):
+                    log.warning("job %s was reclaimed or deleted meanwhile; result dropped",
+                                claimed.id)
+            nxt = q.claim(conn, qcs, self.id, self.lease_s) if claim_next else None
+        if done is not None:
+            self.notifier.publish(JOB, done[0].id)
+        return nxt
 
-    async def _prepare(self, claimed: q.Claimed) -> tuple[DeviceSpec, CalibrationData, Executor]:
-        async with self._sessions() as session:
-            repo = QuantumComputerRepository(session)
-            if claimed.quantum_computer not in self._specs:
-                row = await repo.get(claimed.quantum_computer)
-                assert row is not None
-                self._specs[claimed.quantum_computer] = get_device(row.device)
-            if claimed.calibration_set_id not in self._executors:
-                cal_row = await repo.get_calibration(
-                    claimed.quantum_computer, claimed.calibration_set_id
-                )
-                assert cal_row is not None
-                cal = CalibrationData.from_json(cal_row.data)
-                # Noise objects are built once per calibration set, inside the Executor.
-                self._executors[claimed.calibration_set_id] = (
-                    cal, Executor(cal, engine=self.engine_name)
-                )
-        cal, executor = self._executors[claimed.calibration_set_id]
-        return self._specs[claimed.quantum_computer], cal, executor
+    def _prepare(self, claimed: q.Claimed) -> tuple[DeviceSpec, CalibrationData, Executor]:
+        qc, cal_id = claimed.quantum_computer, claimed.calibration_set_id
+        if qc not in self._specs or cal_id not in self._executors:
+            with self._db.connect() as conn:
+                device = conn.execute(
+                    select(QuantumComputerRow.device).where(QuantumComputerRow.alias == qc)
+                ).scalar_one()
+                data = conn.execute(
+                    select(CalibrationSetRow.data).where(CalibrationSetRow.id == cal_id)
+                ).scalar_one()
+            self._specs[qc] = get_device(device)
+            cal = CalibrationData.from_json(data)
+            # Noise objects are built once per calibration set, inside the Executor.
+            self._executors[cal_id] = (cal, Executor(cal, engine=self.engine_name))
+        cal, executor = self._executors[cal_id]
+        return self._specs[qc], cal, executor
 
-    async def _execute(self, claimed: q.Claimed) -> None:
+    async def _execute(self, claimed: q.Claimed) -> _Finished:
         cancel = threading.Event()
         beat = asyncio.create_task(self._heartbeat(claimed, cancel))
-        status, errors, outcome = "completed", None, None
         try:
-            spec, cal, executor = await self._prepare(claimed)
+            spec, cal, executor = self._prepare(claimed)
             outcome = await asyncio.to_thread(
                 run_circuit_job, claimed.id, claimed.payload, spec, cal, executor, cancel.is_set
             )
+            return claimed, "completed", None, outcome
         except JobCancelled:
-            status = "cancelled"
+            return claimed, "cancelled", None, None
         except JobFailed as err:
-            status, errors = "failed", [_error(str(err), err.code)]
+            return claimed, "failed", [_error(str(err), err.code)], None
         except Exception as err:  # a bug must fail the job, not kill the worker
             log.exception("job %s crashed", claimed.id)
-            status, errors = "failed", [_error(f"internal error: {err}", "INTERNAL_ERROR")]
+            return claimed, "failed", [_error(f"internal error: {err}", "INTERNAL_ERROR")], None
         finally:
             beat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await beat
-        await self._finish(claimed, status, errors, outcome)
-
-    async def _finish(
-        self,
-        claimed: q.Claimed,
-        status: str,
-        errors: list[dict[str, Any]] | None,
-        outcome: Outcome | None,
-    ) -> None:
-        results = (outcome.measurements, outcome.counts) if outcome else None
-        async with self._sessions.begin() as session:
-            done = await q.finish(session, claimed, self.id, status, errors=errors, results=results)
-        if not done:
-            log.warning("job %s was reclaimed or deleted meanwhile; result discarded", claimed.id)
-        self.notifier.publish(JOB, claimed.id)
 
     async def _heartbeat(self, claimed: q.Claimed, cancel: threading.Event) -> None:
         interval = min(self.lease_s / 3, 0.5)
         while True:
             # A cancel notification cuts the wait short; the database stays the authority.
             await self.notifier.wait(CANCEL, claimed.id, interval)
-            async with self._sessions.begin() as session:
-                state = await q.heartbeat(session, claimed.id, self.id, self.lease_s)
+            with self._db.begin() as conn:
+                state = q.heartbeat(conn, claimed.id, self.id, self.lease_s)
             if state is None or state:
                 cancel.set()
 

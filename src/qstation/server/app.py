@@ -21,14 +21,17 @@ from qstation.server.deps import AppState, unit_of_work
 from qstation.server.devices.service import DeviceService
 from qstation.server.errors import DomainError
 from qstation.server.iqm import discovery, jobs
-from qstation.server import ours
+from qstation.server import ours, qaas
 from qstation.store import migrate
 from qstation.store.db import is_sqlite, make_async_engine, sessionmaker
 
 log = logging.getLogger("qstation.server")
 
 
-def _error(status: int, message: str, code: str) -> JSONResponse:
+def _error(request: Request, status: int, message: str, code: str) -> JSONResponse:
+    # The QaaS API (under /qaas) has its own error body; everything else speaks IQM's.
+    if qaas.is_qaas_path(request.url.path):
+        return qaas.qaas_error_response(status, message)
     body = ErrorBody(message=message, error_code=code, source="iqm-server")
     return JSONResponse(body.wire(), status_code=status)
 
@@ -37,31 +40,35 @@ def install_error_handlers(app: FastAPI) -> None:
     """Render every failure as an IQM error body with the right status."""
 
     @app.exception_handler(DomainError)
-    async def domain(_: Request, exc: DomainError) -> JSONResponse:
-        return _error(exc.status_code, exc.message, exc.error_code)
+    async def domain(request: Request, exc: DomainError) -> JSONResponse:
+        return _error(request, exc.status_code, exc.message, exc.error_code)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
         where = ".".join(str(p) for p in first["loc"])
-        return _error(400, f"invalid request: {where}: {first['msg']}", "INVALID_REQUEST")
+        return _error(request, 400, f"invalid request: {where}: {first['msg']}",
+                      "INVALID_REQUEST")
 
     @app.exception_handler(StarletteHTTPException)
-    async def http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = "NOT_FOUND" if exc.status_code == 404 else f"HTTP_{exc.status_code}"
-        return _error(exc.status_code, str(exc.detail), code)
+        return _error(request, exc.status_code, str(exc.detail), code)
 
     @app.exception_handler(DBAPIError)
-    async def database(_: Request, exc: DBAPIError) -> JSONResponse:
+    async def database(request: Request, exc: DBAPIError) -> JSONResponse:
         if isinstance(exc, IntegrityError):
-            return _error(409, "the request conflicts with stored data; retry", "CONFLICT")
+            return _error(request, 409, "the request conflicts with stored data; retry",
+                          "CONFLICT")
         log.warning("database unavailable: %s", exc)
-        return _error(503, "the database is unavailable; retry later", "SERVICE_UNAVAILABLE")
+        return _error(request, 503, "the database is unavailable; retry later",
+                      "SERVICE_UNAVAILABLE")
 
     @app.exception_handler(Exception)
-    async def crash(_: Request, exc: Exception) -> JSONResponse:
+    async def crash(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
-        return _error(500, f"internal server error: {type(exc).__name__}", "INTERNAL_ERROR")
+        return _error(request, 500, f"internal server error: {type(exc).__name__}",
+                      "INTERNAL_ERROR")
 
 
 def default_notifier(settings: Settings) -> Notifier:
@@ -94,6 +101,7 @@ def create_app(settings: Settings | None = None, *, notifier: Notifier | None = 
             notifier=notifier or default_notifier(settings),
             devices=devices,
             jobs=JobService(settings, devices),
+            write_lock=asyncio.Lock() if is_sqlite(url) else None,
         )
         await _bootstrap(state)
         await state.notifier.start()
@@ -109,6 +117,11 @@ def create_app(settings: Settings | None = None, *, notifier: Notifier | None = 
     app.include_router(discovery.router)
     app.include_router(jobs.router)
     app.include_router(ours.router)
+    qaas.include(app)
+    if settings.auth:
+        from qstation.server.auth import enable_auth
+
+        enable_auth(app, settings)
     return app
 
 
@@ -116,7 +129,7 @@ async def _bootstrap(state: AppState) -> None:
     # Several API processes may start at once on one database: a lost race is harmless.
     for _ in range(3):
         try:
-            async with unit_of_work(state) as session:
+            async with unit_of_work(state, write=True) as session:
                 await state.devices.bootstrap(session, state.settings.qc)
             return
         except IntegrityError:

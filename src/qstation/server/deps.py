@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -26,6 +27,10 @@ class AppState:
     notifier: Notifier
     devices: DeviceService
     jobs: JobService
+    #: Serialises this process's write transactions on SQLite, which has one writer: a
+    #: transaction then never holds the database lock while waiting for the event loop,
+    #: so workers in other processes are not kept waiting.
+    write_lock: asyncio.Lock | None = None
 
 
 @dataclass(frozen=True)
@@ -42,15 +47,25 @@ def get_state(request: Request) -> AppState:
 
 
 @asynccontextmanager
-async def unit_of_work(state: AppState) -> AsyncIterator[AsyncSession]:
-    """One transaction per request: committed once at the end, rolled back on error."""
-    async with state.sessions() as session:
-        try:
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
+async def unit_of_work(state: AppState, *, write: bool = False) -> AsyncIterator[AsyncSession]:
+    """One transaction: committed once at the end, rolled back on error.
+
+    ``write=True`` marks a block that writes, so it is serialised on SQLite.
+    """
+    lock = state.write_lock if write else None
+    if lock is not None:
+        await lock.acquire()
+    try:
+        async with state.sessions() as session:
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 async def get_principal(request: Request) -> Principal:

@@ -11,7 +11,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Row, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qstation.store.orm import (
@@ -63,76 +63,115 @@ class QuantumComputerRepository:
             )
 
 
+JOBS = JobRow.__table__
+EVENTS = JobEventRow.__table__
+RESULTS = JobResultRow.__table__
+#: A job as read from the database: a row with the ``jobs`` columns as attributes.
+JobRecord = Row[Any]
+
+# Hot-path statements are built once: constructing SQLAlchemy expressions costs more than
+# running them on SQLite.
+_GET = select(JOBS).where(JOBS.c.id == bindparam("job_id_"))
+_EVENTS = (
+    select(EVENTS.c.source, EVENTS.c.status, EVENTS.c.ts)
+    .where(EVENTS.c.job_id == bindparam("job_id_"))
+    .order_by(EVENTS.c.id)
+)
+_POSITION = select(func.count()).where(
+    JOBS.c.quantum_computer == bindparam("qc"),
+    JOBS.c.status == "waiting",
+    JOBS.c.use_timeslot == bindparam("timeslot"),
+    JOBS.c.seq < bindparam("seq"),
+)
+_RESULT = select(RESULTS).where(RESULTS.c.job_id == bindparam("job_id_"))
+_ADD_RESULT = insert(RESULTS)
+_ADD_EVENT = insert(EVENTS)
+_REQUEST_CANCEL = (
+    update(JOBS)
+    .where(JOBS.c.id == bindparam("job_id_"), JOBS.c.status == "processing")
+    .values(cancel_requested=True)
+)
+_DELETE = delete(JOBS).where(JOBS.c.id == bindparam("job_id_"))
+
+
 class JobRepository:
     """Jobs, their timeline events and their results."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add(self, job: JobRow, *, source: str, status: str) -> None:
-        self.session.add(job)
-        await self.session.flush()
-        await self.add_event(job.id, source, status, job.created_at)
+    async def _run(self, stmt: Any, params: dict[str, Any] | None = None) -> Any:
+        # Core execution on the session's connection skips the ORM layer (hot paths).
+        conn = await self.session.connection()
+        return await conn.execute(stmt, params or {})
 
-    async def add_event(self, job_id: str, source: str, status: str, ts: float | None = None) -> None:
-        await self.session.execute(
-            insert(JobEventRow).values(
-                job_id=job_id, source=source, status=status, ts=ts or time.time()
-            )
-        )
+    async def add(self, fields: dict[str, Any]) -> None:
+        """Insert a job (``fields`` are ``jobs`` columns)."""
+        await self._run(insert(JOBS), fields)
 
-    async def get(self, job_id: str) -> JobRow | None:
-        return (
-            await self.session.scalars(select(JobRow).where(JobRow.id == job_id))
-        ).one_or_none()
+    async def add_event(
+        self, job_id: str, source: str, status: str, ts: float | None = None
+    ) -> None:
+        params = {"job_id": job_id, "source": source, "status": status, "ts": ts or time.time()}
+        await self._run(_ADD_EVENT, params)
 
-    async def by_idempotency_key(self, owner: str | None, key: str) -> JobRow | None:
-        owner_match = JobRow.owner.is_(None) if owner is None else JobRow.owner == owner
-        stmt = select(JobRow).where(owner_match, JobRow.idempotency_key == key)
-        return (await self.session.scalars(stmt)).one_or_none()
+    async def get(self, job_id: str) -> JobRecord | None:
+        result = await self._run(_GET, {"job_id_": job_id})
+        row: JobRecord | None = result.one_or_none()
+        return row
 
-    async def events(self, job_id: str) -> Sequence[JobEventRow]:
-        stmt = select(JobEventRow).where(JobEventRow.job_id == job_id).order_by(JobEventRow.id)
-        return (await self.session.scalars(stmt)).all()
+    async def by_idempotency_key(self, owner: str | None, key: str) -> JobRecord | None:
+        owner_match = JOBS.c.owner.is_(None) if owner is None else JOBS.c.owner == owner
+        stmt = select(JOBS).where(owner_match, JOBS.c.idempotency_key == key)
+        row: JobRecord | None = (await self._run(stmt)).one_or_none()
+        return row
 
-    async def queue_position(self, job: JobRow) -> int:
+    async def events(self, job_id: str) -> Sequence[Row[Any]]:
+        rows: Sequence[Row[Any]] = (await self._run(_EVENTS, {"job_id_": job_id})).all()
+        return rows
+
+    async def queue_position(self, job: JobRecord) -> int:
         """Jobs ahead of ``job`` in its queue (same quantum computer and queue kind)."""
-        stmt = select(func.count()).where(
-            JobRow.quantum_computer == job.quantum_computer,
-            JobRow.status == "waiting",
-            JobRow.use_timeslot == job.use_timeslot,
-            JobRow.seq < job.seq,
-        )
-        return int((await self.session.execute(stmt)).scalar_one())
+        params = {"qc": job.quantum_computer, "timeslot": job.use_timeslot, "seq": job.seq}
+        return int((await self._run(_POSITION, params)).scalar_one())
 
     async def transition(
         self, job_id: str, frm: Sequence[str], to: str, **values: Any
     ) -> bool:
         """Move a job from one of ``frm`` to ``to``; False if it was in no such state."""
         stmt = (
-            update(JobRow)
-            .where(JobRow.id == job_id, JobRow.status.in_(frm))
+            update(JOBS)
+            .where(JOBS.c.id == job_id, JOBS.c.status.in_(frm))
             .values(status=to, **values)
         )
-        result = await self.session.execute(stmt)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool((await self._run(stmt)).rowcount)
 
     async def request_cancel(self, job_id: str) -> bool:
-        stmt = (
-            update(JobRow)
-            .where(JobRow.id == job_id, JobRow.status == "processing")
-            .values(cancel_requested=True)
-        )
-        return bool((await self.session.execute(stmt)).rowcount)  # type: ignore[attr-defined]
+        return bool((await self._run(_REQUEST_CANCEL, {"job_id_": job_id})).rowcount)
 
     async def delete(self, job_id: str) -> bool:
-        result = await self.session.execute(delete(JobRow).where(JobRow.id == job_id))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool((await self._run(_DELETE, {"job_id_": job_id})).rowcount)
 
-    async def result(self, job_id: str) -> JobResultRow | None:
-        return await self.session.get(JobResultRow, job_id)
+    async def result(self, job_id: str) -> Row[Any] | None:
+        row: Row[Any] | None = (await self._run(_RESULT, {"job_id_": job_id})).one_or_none()
+        return row
+
+    async def page(
+        self, owner: str | None, *, limit: int, before_seq: int | None = None,
+        status: str | None = None, quantum_computer: str | None = None,
+    ) -> Sequence[JobRow]:
+        """Jobs of ``owner`` (None: everyone's), newest first, older than ``before_seq``."""
+        stmt = select(JobRow).order_by(JobRow.seq.desc()).limit(limit)
+        if owner is not None:
+            stmt = stmt.where(JobRow.owner == owner)
+        if before_seq is not None:
+            stmt = stmt.where(JobRow.seq < before_seq)
+        if status is not None:
+            stmt = stmt.where(JobRow.status == status)
+        if quantum_computer is not None:
+            stmt = stmt.where(JobRow.quantum_computer == quantum_computer)
+        return (await self.session.scalars(stmt)).all()
 
     async def add_result(self, job_id: str, measurements: str, counts: str) -> None:
-        await self.session.execute(
-            insert(JobResultRow).values(job_id=job_id, measurements=measurements, counts=counts)
-        )
+        params = {"job_id": job_id, "measurements": measurements, "counts": counts}
+        await self._run(_ADD_RESULT, params)

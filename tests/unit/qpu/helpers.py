@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -29,7 +30,7 @@ def calibration(
                             readout_p10=p10, frequency=4.5e9)
         for q in names
     }
-    pairs = {f"cz:{a},{b}": pair_fidelity for a, b in zip(names, names[1:], strict=False)}
+    pairs = {f"cz:{a},{b}": pair_fidelity for a, b in itertools.pairwise(names)}
     pairs.update({f"move:{q},{r}": pair_fidelity for q in names for r in resonators})
     durations = {"prx": 20e-9, "cz": 40e-9, "move": 60e-9, "measure": 1.5e-6}
     return CalibrationData(qubits=qubits, pairs=pairs, durations=durations)

@@ -22,7 +22,7 @@ class EngineUnavailableError(RuntimeError):
     """The engine cannot run here (missing library, no GPU) or cannot run this circuit."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Instr:
     """One lowered instruction on local component indices.
 
@@ -38,6 +38,9 @@ class Instr:
       * ``relax``: thermal relaxation of ``qubits[0]``: decay probability ``p``, off-diagonal
         factor ``coherence``.
       * ``depol``: depolarizing channel with parameter ``p`` on ``qubits`` (1 or 2).
+
+    Instances compare and hash by identity: the lowering reuses one object for a repeated
+    noise channel, so engines can cache derived operators per object.
     """
 
     kind: str

@@ -2,9 +2,10 @@
 
 Noise is Pauli-twirled here: depolarizing maps exactly, thermal relaxation becomes the Pauli
 channel with the same PTM diagonal (so amplitude damping's bias towards |0> is lost), and
-residual ZZ (a conditional phase φ) becomes IZ, ZI, ZZ flips with probability sin²(φ/2)/4. Readout error is applied
-to the sampled bits (exactly asymmetric), except on measurements read by ``cc_prx``, where it
-must act inside the circuit and uses the symmetric average of p01 and p10.
+residual ZZ (a conditional phase φ) becomes IZ, ZI, ZZ flips with probability sin²(φ/2)/4.
+Readout error is applied to the sampled bits (exactly asymmetric), except on measurements
+read by ``cc_prx``, where it must act inside the circuit and uses the symmetric average of
+p01 and p10.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from qstation.qpu.noise import twirled_relaxation
 _RZ = ("", "S", "Z", "S_DAG")
 _RX = ("", "SQRT_X", "X", "SQRT_X_DAG")
 _TOL = 1e-9
+_TWO_QUBIT = {"cz": "CZ", "move": "SWAP"}
 
 
 def quarter_turns(x: float) -> int | None:
@@ -34,7 +36,7 @@ def is_clifford(ins: Instr) -> bool:
     if ins.kind == "u":
         if ins.gate == "prx":
             return quarter_turns(ins.angle) is not None and quarter_turns(ins.phase) is not None
-        return ins.gate in ("cz", "move", "zz", "pauli")
+        return ins.gate in ("cz", "move", "zz")
     if ins.kind == "cc":
         turns, phase = quarter_turns(ins.angle), quarter_turns(ins.phase)
         return turns in (0, 2) and phase is not None
@@ -50,12 +52,18 @@ def _stim() -> Any:
 
 
 class _Builder:
+    """Writes stim circuit text (one parse is far cheaper than many ``append`` calls)."""
+
     def __init__(self, circuit: Lowered) -> None:
         self.circuit = circuit
-        self.c = _stim().Circuit()
+        self.lines: list[str] = []
         self.n_meas = 0
         self.where: dict[tuple[str, int], int] = {}  # (feedback_key, qubit) -> record index
         self.columns: list[tuple[Instr, int, bool]] = []  # (measure, first column, noisy)
+
+    def emit(self, gate: str, targets: list[int] | list[str], *args: float) -> None:
+        head = f"{gate}({','.join(repr(float(a)) for a in args)})" if args else gate
+        self.lines.append(f"{head} {' '.join(map(str, targets))}")
 
     def prx(self, q: int, angle: float, phase: float) -> None:
         theta, phi = quarter_turns(angle), quarter_turns(phase)
@@ -65,34 +73,32 @@ class _Builder:
         # RZ(φ)·RX(θ)·RZ(-φ): the rightmost acts first.
         for gate in (_RZ[(-phi) % 4], _RX[theta], _RZ[phi]):
             if gate:
-                self.c.append(gate, [q])
+                self.lines.append(f"{gate} {q}")
 
     def add(self, ins: Instr) -> None:
-        c, qs = self.c, list(ins.qubits)
+        qs = list(ins.qubits)
         if ins.kind == "u":
             if ins.gate == "prx":
                 self.prx(qs[0], ins.angle, ins.phase)
-            elif ins.gate == "cz":
-                c.append("CZ", qs)
-            elif ins.gate == "move":
-                c.append("SWAP", qs)
+            elif ins.gate in _TWO_QUBIT:
+                self.emit(_TWO_QUBIT[ins.gate], qs)
             elif ins.gate == "zz":
                 # CPHASE(φ) twirled: IZ, ZI and ZZ each with probability sin²(φ/2)/4.
                 p = math.sin(ins.p / 2) ** 2 / 4
                 probs = [0.0] * 15
                 probs[2] = probs[11] = probs[14] = p
-                c.append("PAULI_CHANNEL_2", qs, probs)
+                self.emit("PAULI_CHANNEL_2", qs, *probs)
         elif ins.kind == "cc":
             self.cc(ins)
         elif ins.kind == "measure":
             self.measure(ins)
         elif ins.kind == "reset":
-            c.append("R", qs)
+            self.emit("R", qs)
         elif ins.kind == "relax":
-            c.append("PAULI_CHANNEL_1", qs, twirled_relaxation(ins.p, ins.coherence))
+            self.emit("PAULI_CHANNEL_1", qs, *twirled_relaxation(ins.p, ins.coherence))
         elif ins.kind == "depol":
             gate, k = ("DEPOLARIZE1", 1) if len(qs) == 1 else ("DEPOLARIZE2", 2)
-            c.append(gate, qs, min(ins.p * (4**k - 1) / 4**k, 1.0))
+            self.emit(gate, qs, min(ins.p * (4**k - 1) / 4**k, 1.0))
 
     def cc(self, ins: Instr) -> None:
         if quarter_turns(ins.angle) == 0:
@@ -102,8 +108,7 @@ class _Builder:
         rec = self.where.get((ins.feedback_key or "", ins.feedback_qubit))
         if rec is None:
             return  # never measured: the condition reads 0
-        stim = _stim()
-        self.c.append(gate, [stim.target_rec(rec - self.n_meas), ins.qubits[0]])
+        self.emit(gate, [f"rec[{rec - self.n_meas}]", str(ins.qubits[0])])
 
     def measure(self, ins: Instr) -> None:
         feedback = ins.feedback_key is not None and self.circuit.has_readout_error
@@ -111,12 +116,15 @@ class _Builder:
         for q in ins.qubits:
             if feedback:
                 p = (self.circuit.readout_p01[q] + self.circuit.readout_p10[q]) / 2
-                self.c.append("M", [q], float(p))
+                self.emit("M", [q], float(p))
             else:
-                self.c.append("M", [q])
+                self.emit("M", [q])
             if ins.feedback_key is not None:
                 self.where[(ins.feedback_key, q)] = self.n_meas
             self.n_meas += 1
+
+    def circuit_object(self) -> Any:
+        return _stim().Circuit("\n".join(self.lines))
 
 
 class CliffordEngine:
@@ -134,7 +142,7 @@ class CliffordEngine:
         for ins in circuit.instrs:
             b.add(ins)
         seed = int(rng.integers(2**63))
-        samples = b.c.compile_sampler(seed=seed).sample(shots).astype(np.uint8)
+        samples = b.circuit_object().compile_sampler(seed=seed).sample(shots).astype(np.uint8)
         out: Results = {}
         for ins, first, noisy in b.columns:
             bits = samples[:, first:first + len(ins.qubits)]

@@ -2,7 +2,7 @@
 
 The density matrix is a tensor with one row and one column axis per qubit. Each qubit's
 (row, column) pair is treated as one 4-level site, so a gate with its noise channels is one
-4×4 (or 16×16) superoperator, fused like unitaries (:mod:`qstation.qpu.engines.fusion`).
+4x4 (or 16x16) superoperator, fused like unitaries (:mod:`qstation.qpu.engines.fusion`).
 The cost does not depend on the shot count: terminal measurements are sampled from the final
 diagonal. A mid-circuit measurement branches the density matrix by *recorded* bit (readout
 error included), which is exact and keeps feedback (``cc_prx``) on the bit the controller saw.
@@ -10,8 +10,9 @@ error included), which is exact and keeps feedback (``cc_prx``) on the bit the c
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -24,16 +25,18 @@ from qstation.qpu.engines.base import (
     apply_readout,
     int_to_bits,
 )
-from qstation.qpu.engines.fusion import Block, Fuser, Matrix
+from qstation.qpu.engines.fusion import Block, Fuser, Matrix, apply_to_axes, embed, kron
+from qstation.qpu.engines.lowering import CZ, SWAP
 from qstation.qpu.engines.statevector import merge_leaves
 
 _VEC_I = np.array([1, 0, 0, 1], dtype=np.complex128)  # vec(I) in (row, col) order
+_FIXED = {"cz": CZ, "move": SWAP}
 _RESET = np.outer([1, 0, 0, 0], _VEC_I).astype(np.complex128)
 
 
 def unitary_superop(u: Matrix) -> Matrix:
-    """U·ρ·U† as a superoperator in per-qubit (row, col) site order."""
-    s = np.kron(u, u.conj())
+    """U·rho·U† as a superoperator in per-qubit (row, col) site order."""
+    s = kron(u, u.conj())
     if u.shape[0] == 2:
         return s
     # kron gives (r1, r2, c1, c2); sites want (r1, c1, r2, c2).
@@ -42,7 +45,7 @@ def unitary_superop(u: Matrix) -> Matrix:
 
 @cache
 def relax_superop(gamma: float, coherence: float) -> Matrix:
-    """Thermal relaxation: ρ11 decays by γ into ρ00, coherences shrink by ``coherence``."""
+    """Thermal relaxation: rho11 decays by gamma into rho00, coherences shrink by ``coherence``."""
     return np.array(
         [[1, 0, 0, gamma], [0, coherence, 0, 0], [0, 0, coherence, 0], [0, 0, 0, 1 - gamma]],
         dtype=np.complex128,
@@ -51,10 +54,11 @@ def relax_superop(gamma: float, coherence: float) -> Matrix:
 
 @cache
 def depol_superop(lam: float, k: int) -> Matrix:
-    """(1-λ)ρ + λ·tr(ρ)·I/2^k on ``k`` qubits."""
+    """(1-λ)rho + λ·tr(rho)·I/2^k on ``k`` qubits."""
     vec = _VEC_I if k == 1 else np.kron(_VEC_I, _VEC_I)
     dim = 4**k
-    return (1 - lam) * np.eye(dim, dtype=np.complex128) + lam / 2**k * np.outer(vec, vec)
+    out: Matrix = (1 - lam) * np.eye(dim, dtype=np.complex128) + lam / 2**k * np.outer(vec, vec)
+    return out
 
 
 @dataclass(slots=True)
@@ -86,15 +90,12 @@ class DensityMatrixEngine:
         rho[(0,) * (2 * n)] = 1.0
         branches = [_Branch(rho)]
         blocks: list[Block] = []
-        fuser = Fuser(4, blocks)
-        for ins in circuit.instrs:
-            if ins.kind == "reset":
-                for q in ins.qubits:
-                    fuser.add((q,), _RESET)
+        fuser = Fuser(4, blocks.append)
+        for item in _channels(circuit.instrs):
+            if isinstance(item, Block):
+                fuser.add(item.sites, item.matrix)
                 continue
-            if ins.kind in ("u", "relax", "depol"):
-                fuser.add(ins.qubits, _superop(ins))
-                continue
+            ins = item
             if ins.kind == "measure" and ins.terminal:
                 continue
             fuser.flush(ins.qubits)
@@ -131,7 +132,9 @@ class DensityMatrixEngine:
             p01, p10 = circuit.readout_p01[q], circuit.readout_p10[q]
             for br in out:
                 zero, one = _project(br.rho, q, 0, n), _project(br.rho, q, 1, n)
-                for bit, rho in ((0, (1 - p01) * zero + p10 * one), (1, p01 * zero + (1 - p10) * one)):
+                read0 = (1 - p01) * zero + p10 * one
+                read1 = p01 * zero + (1 - p10) * one
+                for bit, rho in ((0, read0), (1, read1)):
                     if _trace(rho, n) < 1e-15:
                         continue
                     record = dict(br.record)
@@ -171,24 +174,65 @@ class DensityMatrixEngine:
         return leaves
 
 
-def _superop(ins: Instr) -> Matrix:
-    if ins.kind == "u":
-        assert ins.matrix is not None
-        return unitary_superop(ins.matrix)
-    if ins.kind == "relax":
-        return relax_superop(ins.p, ins.coherence)
-    if ins.kind == "depol":
-        return depol_superop(ins.p, len(ins.qubits))
-    raise ValueError(f"no superoperator for {ins.kind}")
+_NOISE = ("relax", "depol")
+
+
+def _channels(instrs: list[Instr]) -> Iterator[Block | Instr]:
+    """Superoperators of gates with their trailing noise merged in; other instrs unchanged.
+
+    The lowering emits each gate followed by its own depolarizing and relaxation channels,
+    as shared objects; their product is cached per object tuple, so a gate costs one small
+    matmul here.
+    """
+    i, end = 0, len(instrs)
+    while i < end:
+        ins = instrs[i]
+        i += 1
+        if ins.kind == "reset":
+            for q in ins.qubits:
+                yield Block((q,), _RESET)
+            continue
+        if ins.kind not in ("u", *_NOISE):
+            yield ins
+            continue
+        sites = ins.qubits
+        start = i - 1 if ins.kind != "u" else i
+        while i < end and instrs[i].kind in _NOISE and all(q in sites for q in instrs[i].qubits):
+            i += 1
+        noise = _noise_superop(sites, tuple(instrs[start:i])) if i > start else None
+        if ins.kind == "u":
+            assert ins.matrix is not None
+            s = _constant_superop(ins.gate) if ins.gate in ("cz", "move") else unitary_superop(
+                ins.matrix)
+            yield Block(sites, s if noise is None else noise @ s)
+        elif noise is not None:
+            yield Block(sites, noise)
+
+
+@cache
+def _constant_superop(gate: str) -> Matrix:
+    return unitary_superop(_FIXED[gate])
+
+
+@lru_cache(maxsize=65536)
+def _noise_superop(sites: tuple[int, ...], channels: tuple[Instr, ...]) -> Matrix:
+    """Product of noise ``channels`` (in order) as one superoperator on ``sites``."""
+    k = len(sites)
+    total = np.eye(4**k, dtype=np.complex128)
+    for ch in channels:
+        if ch.kind == "relax":
+            s = relax_superop(ch.p, ch.coherence)
+        else:
+            s = depol_superop(ch.p, len(ch.qubits))
+        s = embed(s, ch.qubits, sites, 4)
+        total = s @ total
+    return total
 
 
 def _apply(rho: npt.NDArray[np.complex128], sites: tuple[int, ...], s: Matrix, n: int
            ) -> npt.NDArray[np.complex128]:
-    k = len(sites)
-    axes = [a for q in sites for a in (q, n + q)]
-    t = s.reshape((2,) * (4 * k))
-    out = np.tensordot(t, rho, axes=(list(range(2 * k, 4 * k)), axes))
-    return np.moveaxis(out, list(range(2 * k)), axes)
+    axes = tuple(a for q in sites for a in (q, n + q))
+    return apply_to_axes(np, rho, s, axes)  # type: ignore[no-any-return]
 
 
 def _project(rho: npt.NDArray[np.complex128], q: int, bit: int, n: int
@@ -215,5 +259,6 @@ def _marginal_diag(rho: npt.NDArray[np.complex128], qubits: list[int], n: int
     others = tuple(a for a in range(n) if a not in qubits)
     probs = diag.sum(axis=others) if others else diag
     kept = sorted(qubits)
-    probs = np.transpose(probs, [kept.index(q) for q in qubits]).ravel()
-    return probs / probs.sum()
+    flat: npt.NDArray[np.float64] = np.transpose(probs, [kept.index(q) for q in qubits]).ravel()
+    out: npt.NDArray[np.float64] = flat / flat.sum()
+    return out

@@ -48,6 +48,6 @@ def gpu_engines(dtype: type = np.complex64) -> tuple[StatevectorEngine, Trajecto
         raise EngineUnavailableError("GPU engine needs cupy and a CUDA device")
     ideal = StatevectorEngine(max_qubits=33, xp=cp, dtype=dtype)
     ideal.name = "gpu-statevector"
-    noisy = TrajectoryEngine(max_qubits=33, work_budget=2e11, xp=cp, dtype=dtype)
+    noisy = TrajectoryEngine(max_qubits=33, work_budget=1e10, xp=cp, dtype=dtype)
     noisy.name = "gpu-trajectories"
     return ideal, noisy

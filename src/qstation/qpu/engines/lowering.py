@@ -11,7 +11,7 @@ conditional phase just before any instruction on either qubit that does not comm
 from __future__ import annotations
 
 import math
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -23,8 +23,8 @@ from qstation.qpu.noise import NoiseModel, relaxation
 
 Matrix = npt.NDArray[np.complex128]
 
-_CZ = np.diag([1, 1, 1, -1]).astype(np.complex128)
-_SWAP = np.eye(4, dtype=np.complex128)[[0, 2, 1, 3]]
+CZ = np.diag([1, 1, 1, -1]).astype(np.complex128)
+SWAP = np.eye(4, dtype=np.complex128)[[0, 2, 1, 3]]
 #: Instructions that do not commute with a ZZ rotation on their qubits.
 _ZZ_FLUSH = frozenset({"prx", "cc_prx", "move", "measure", "reset"})
 
@@ -71,9 +71,9 @@ def _gate(op: Op, terminal: bool) -> list[Instr]:
         m = prx_matrix(op.angle, op.phase)
         return [Instr("u", op.qubits, m, gate="prx", angle=op.angle, phase=op.phase)]
     if name == "cz":
-        return [Instr("u", op.qubits, _CZ, gate="cz")]
+        return [Instr("u", op.qubits, CZ, gate="cz")]
     if name == "move":
-        return [Instr("u", op.qubits, _SWAP, gate="move")]
+        return [Instr("u", op.qubits, SWAP, gate="move")]
     if name == "cc_prx":
         fq = op.feedback_qubit if op.feedback_qubit is not None else -1
         m = prx_matrix(op.angle, op.phase)
@@ -89,6 +89,22 @@ def _gate(op: Op, terminal: bool) -> list[Instr]:
     return []
 
 
+@lru_cache(maxsize=65536)
+def _relax_instr(noise: NoiseModel, q: int, t: float) -> Instr | None:
+    """One shared object per (model, qubit, duration): engines cache operators per object."""
+    if not noise.is_noisy(q):
+        return None
+    gamma, coherence = relaxation(noise.t1[q], noise.t2[q], t)
+    if gamma <= 0.0 and coherence >= 1.0:
+        return None
+    return Instr("relax", (q,), p=gamma, coherence=coherence)
+
+
+@lru_cache(maxsize=65536)
+def _depol_instr(qubits: tuple[int, ...], lam: float) -> Instr:
+    return Instr("depol", qubits, p=lam)
+
+
 class _NoisyLowering:
     """Walks a schedule and interleaves noise channels with the gates."""
 
@@ -100,11 +116,11 @@ class _NoisyLowering:
         self.zz_clock = dict.fromkeys(noise.zz, 0.0)
 
     def relax(self, q: int, t: float) -> None:
-        if t <= 0.0 or self.done[q] or not self.noise.is_noisy(q):
+        if t <= 0.0 or self.done[q]:
             return
-        gamma, coherence = relaxation(self.noise.t1[q], self.noise.t2[q], t)
-        if gamma > 0.0 or coherence < 1.0:
-            self.out.append(Instr("relax", (q,), p=gamma, coherence=coherence))
+        ins = _relax_instr(self.noise, q, t)
+        if ins is not None:
+            self.out.append(ins)
 
     def idle_until(self, q: int, t: float) -> None:
         self.relax(q, t - self.clock[q])
@@ -123,11 +139,11 @@ class _NoisyLowering:
         if op.name in ("prx", "cc_prx"):
             lam = self.noise.prx_depolarizing[qs[0]]
             if lam > 0.0:
-                self.out.append(Instr("depol", qs, p=lam))
+                self.out.append(_depol_instr(qs, lam))
         elif op.name in ("cz", "move") and len(qs) == 2:
             lam = self.noise.pair(op.name, qs[0], qs[1])
             if lam > 0.0:
-                self.out.append(Instr("depol", qs, p=lam))
+                self.out.append(_depol_instr(qs, lam))
         elif op.name != "measure":
             return  # reset leaves |0>, which relaxation does not change
         for q in qs:

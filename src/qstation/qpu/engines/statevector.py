@@ -24,7 +24,7 @@ from qstation.qpu.engines.base import (
     apply_readout,
     int_to_bits,
 )
-from qstation.qpu.engines.fusion import Block, Fuser
+from qstation.qpu.engines.fusion import Block, Fuser, apply_to_axes
 
 Step = Block | Instr
 
@@ -36,7 +36,7 @@ def compile_steps(circuit: Lowered, extra: dict[int, list[Instr]] | None = None)
     errors it sampled as ``extra`` unitaries or resets instead.
     """
     steps: list[Step] = []
-    fuser = Fuser(2, steps)
+    fuser = Fuser(2, steps.append)
     for pos, ins in enumerate(circuit.instrs):
         _add(fuser, steps, ins)
         if extra and pos in extra:
@@ -66,10 +66,7 @@ class _Branch:
 
 
 def _apply(xp: ModuleType, psi: Any, sites: tuple[int, ...], m: Any) -> Any:
-    k = len(sites)
-    t = xp.asarray(m).reshape((2,) * (2 * k))
-    out = xp.tensordot(t, psi, axes=(list(range(k, 2 * k)), list(sites)))
-    return xp.moveaxis(out, list(range(k)), list(sites))
+    return apply_to_axes(xp, psi, xp.asarray(m), sites)
 
 
 def _marginal(xp: ModuleType, psi: Any, qubits: Sequence[int]) -> np.ndarray:
@@ -208,6 +205,16 @@ def merge_leaves(leaves: list[tuple[int, Results]], circuit: Lowered) -> Results
     return merged
 
 
+#: From this size on, states are complex64: half the memory traffic of a memory-bound sweep,
+#: and single precision is ample for sampling probabilities.
+SINGLE_PRECISION_QUBITS = 14
+
+
+def state_dtype(circuit: Lowered, requested: Any) -> Any:
+    """``requested`` for small states, complex64 for large ones (unless complex64 already)."""
+    return np.complex64 if circuit.n >= SINGLE_PRECISION_QUBITS else requested
+
+
 class StatevectorEngine:
     """Exact ideal simulation by statevector (noiseless circuits; readout error allowed)."""
 
@@ -226,5 +233,5 @@ class StatevectorEngine:
     def run(self, circuit: Lowered, shots: int, rng: np.random.Generator) -> Results:
         """Simulate once, sample ``shots`` shots."""
         steps = compile_steps(circuit)
-        leaves = run_stream(steps, circuit, shots, rng, self.xp, self.dtype)
+        leaves = run_stream(steps, circuit, shots, rng, self.xp, state_dtype(circuit, self.dtype))
         return merge_leaves(leaves, circuit)

@@ -44,11 +44,14 @@ async def submit_circuits(
     body = await _read_body(request, state.settings.max_payload_bytes)
     async with unit_of_work(state) as session:
         sub = await state.jobs.validate(session, qc, body, timeslot)
-        job, _created = await state.jobs.store(
+    async with unit_of_work(state, write=True) as session:
+        job_id, _created = await state.jobs.store(
             session, sub, owner=principal.owner, idempotency_key=idempotency_key
         )
-        data = await state.jobs.view(session, job)
+    # Acknowledge only now that the job is committed; the view is a plain read.
     state.notifier.publish(QUEUE, qc)
+    async with unit_of_work(state) as session:
+        data = await state.jobs.view(session, await state.jobs.get(session, job_id))
     return Response(data.model_dump_json(), media_type=JSON)
 
 
@@ -99,7 +102,7 @@ async def get_artifact(
 @router.post("/{job_id}/cancel", status_code=204)
 async def cancel_job(job_id: str, state: StateDep, principal: PrincipalDep) -> Response:
     """Cancel a waiting job now, a processing one at its next circuit boundary."""
-    async with unit_of_work(state) as session:
+    async with unit_of_work(state, write=True) as session:
         job = await state.jobs.get(session, job_id, principal.owner)
         tell_worker = await state.jobs.cancel(session, job)
     if tell_worker:
@@ -110,7 +113,7 @@ async def cancel_job(job_id: str, state: StateDep, principal: PrincipalDep) -> R
 @router.delete("/{job_id}", status_code=204)
 async def delete_job(job_id: str, state: StateDep, principal: PrincipalDep) -> Response:
     """Delete a job and its results (a running job is stopped)."""
-    async with unit_of_work(state) as session:
+    async with unit_of_work(state, write=True) as session:
         job = await state.jobs.get(session, job_id, principal.owner)
         await state.jobs.delete(session, job)
     state.notifier.publish(CANCEL, job.id)

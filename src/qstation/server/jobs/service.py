@@ -33,10 +33,10 @@ from qstation.schemas.iqm_v1 import (
 from qstation.server.config import Settings
 from qstation.server.devices.service import Calibration, DeviceService
 from qstation.server.errors import BadRequest, Conflict, NotFound
-from qstation.store.orm import JobRow
-from qstation.store.repositories import JobRepository
+from qstation.store.repositories import JobRecord, JobRepository
 
 SERVER = "iqm-server"
+STATION = "iqm-station-control"
 _ARTIFACTS = [JobArtifactInfo(type="measurements"), JobArtifactInfo(type="measurement_counts")]
 
 
@@ -77,8 +77,14 @@ class JobService:
         Raises:
             BadRequest: malformed body or a circuit the device cannot run.
             NotFound: unknown quantum computer or calibration set.
+            Conflict: the quantum computer is in maintenance.
         """
-        await self.devices.get(session, qc)
+        if (await self.devices.get(session, qc)).status == "maintenance":
+            raise Conflict(
+                f"quantum computer {qc!r} is in maintenance and accepts no new jobs; queued "
+                f"jobs are kept and run when an administrator sets it online",
+                error_code="QC_IN_MAINTENANCE",
+            )
         try:
             request = CircuitJobRequest.model_validate(parse_body(body))
         except ValidationError as err:
@@ -126,7 +132,7 @@ class JobService:
         if duration > ratio * t2:
             raise BadRequest(
                 f"circuit {name!r} lasts {duration * 1e6:.3f} µs, over "
-                f"max_circuit_duration_over_t2={ratio} × shortest T2 of its qubits "
+                f"max_circuit_duration_over_t2={ratio} times the shortest T2 of its qubits "
                 f"({t2 * 1e6:.3f} µs)",
                 error_code="CIRCUIT_TOO_LONG",
             )
@@ -134,8 +140,8 @@ class JobService:
     async def store(
         self, session: AsyncSession, sub: Submission, *, owner: str | None,
         idempotency_key: str | None, protocol: str = "iqm",
-    ) -> tuple[JobRow, bool]:
-        """Store and enqueue a validated job; returns ``(job, created)``.
+    ) -> tuple[str, bool]:
+        """Store and enqueue a validated job; returns ``(job id, created)``.
 
         A repeated idempotency key returns the job it first created.
         """
@@ -143,19 +149,19 @@ class JobService:
         if idempotency_key:
             existing = await repo.by_idempotency_key(owner, idempotency_key)
             if existing is not None:
-                return existing, False
-        job = JobRow(
-            id=str(uuid.uuid4()), type="circuit", protocol=protocol, quantum_computer=sub.qc,
-            owner=owner, status="waiting", use_timeslot=sub.use_timeslot,
-            calibration_set_id=sub.calibration.id, shots=sub.request.shots,
-            n_circuits=len(sub.request.circuits), payload=sub.raw,
-            idempotency_key=idempotency_key, created_at=time.time(), attempts=0,
-            cancel_requested=False, progress=0, errors=[], messages=_messages(sub),
-        )
-        await repo.add(job, source=SERVER, status="created")
-        return job, True
+                return str(existing.id), False
+        job_id = str(uuid.uuid4())
+        await repo.add({
+            "id": job_id, "type": "circuit", "protocol": protocol, "quantum_computer": sub.qc,
+            "owner": owner, "status": "waiting", "use_timeslot": sub.use_timeslot,
+            "calibration_set_id": sub.calibration.id, "shots": sub.request.shots,
+            "n_circuits": len(sub.request.circuits), "payload": sub.raw,
+            "idempotency_key": idempotency_key, "created_at": time.time(), "attempts": 0,
+            "cancel_requested": False, "progress": 0, "errors": [], "messages": _messages(sub),
+        })
+        return job_id, True
 
-    async def get(self, session: AsyncSession, job_id: str, owner: str | None = None) -> JobRow:
+    async def get(self, session: AsyncSession, job_id: str, owner: str | None = None) -> JobRecord:
         """A job visible to ``owner`` (None: every job).
 
         Raises:
@@ -166,28 +172,39 @@ class JobService:
             raise NotFound(f"job {job_id} not found", error_code="JOB_NOT_FOUND")
         return job
 
-    async def view(self, session: AsyncSession, job: JobRow) -> JobData:
+    async def view(self, session: AsyncSession, job: JobRecord) -> JobData:
         """The IQM ``JobData`` of a job."""
         repo = JobRepository(session)
         status = JobStatus(job.status)
-        events = await repo.events(job.id)
         return JobData(
             id=uuid.UUID(job.id),
             type="circuit",
             status=status,
             queue_position=await repo.queue_position(job) if status is JobStatus.WAITING else None,
-            timeline=[
-                TimelineEntry(source=e.source, status=e.status,
-                              timestamp=datetime.fromtimestamp(e.ts, UTC))
-                for e in events
-            ],
+            timeline=await self.timeline(session, job),
             messages=[JobMessage.model_validate(m) for m in job.messages],
             errors=[ErrorBody.model_validate(e) for e in job.errors],
             compilation=JobCompilation(calibration_set_id=uuid.UUID(job.calibration_set_id)),
             artifacts=_ARTIFACTS if status is JobStatus.COMPLETED else [],
         )
 
-    async def artifact(self, session: AsyncSession, job: JobRow, kind: str) -> str:
+    async def timeline(self, session: AsyncSession, job: JobRecord) -> list[TimelineEntry]:
+        """The job's history: the main steps come from its row, the rest from its events."""
+        steps: list[tuple[float, str, str]] = [(job.created_at, SERVER, "created")]
+        if job.started_at is not None:
+            steps.append((job.started_at, STATION, "execution_started"))
+        steps += [(e.ts, e.source, e.status) for e in await JobRepository(session).events(job.id)]
+        if job.finished_at is not None:
+            if job.started_at is not None:
+                steps.append((job.finished_at, STATION, "execution_ended"))
+            steps.append((job.finished_at, SERVER, job.status))
+        steps.sort(key=lambda step: step[0])
+        return [
+            TimelineEntry(source=src, status=st, timestamp=datetime.fromtimestamp(ts, UTC))
+            for ts, src, st in steps
+        ]
+
+    async def artifact(self, session: AsyncSession, job: JobRecord, kind: str) -> str:
         """The JSON text of a completed job's ``measurements`` or ``measurement_counts``."""
         result = await JobRepository(session).result(job.id)
         if job.status != JobStatus.COMPLETED or result is None:
@@ -197,21 +214,20 @@ class JobService:
             )
         return result.measurements if kind == "measurements" else result.counts
 
-    async def cancel(self, session: AsyncSession, job: JobRow) -> bool:
+    async def cancel(self, session: AsyncSession, job: JobRecord) -> bool:
         """Cancel a job: a waiting job at once, a processing one at its next circuit boundary.
 
         Returns whether a processing job was asked to stop (its worker must be told).
         """
         repo = JobRepository(session)
         if await repo.transition(job.id, ["waiting"], "cancelled", finished_at=time.time()):
-            await repo.add_event(job.id, SERVER, "cancelled")
             return False
         if await repo.request_cancel(job.id):
             await repo.add_event(job.id, SERVER, "cancel_requested")
             return True
         return False
 
-    async def delete(self, session: AsyncSession, job: JobRow) -> None:
+    async def delete(self, session: AsyncSession, job: JobRecord) -> None:
         """Remove a job and everything of it (a running job is stopped first)."""
         if JobStatus(job.status) not in TERMINAL:
             await self.cancel(session, job)
