@@ -32,6 +32,8 @@ def _settings(**flags: object) -> object:
 @click.option("--workers", type=int, default=None,
               help="Embedded worker processes (default: one per quantum computer).")
 @click.option("--no-workers", is_flag=True, help="Run the API only; workers run elsewhere.")
+@click.option("--auth/--no-auth", default=None,
+              help="Require bearer tokens (users, logins, API tokens); env QSTATION_AUTH.")
 @click.option("--log-level", default="warning", show_default=True)
 def serve(no_workers: bool, log_level: str, **flags: object) -> None:
     """Start the REST service (and, by default, its workers)."""
@@ -50,6 +52,7 @@ def serve(no_workers: bool, log_level: str, **flags: object) -> None:
     else:
         migrate.check(url)
     asyncio.run(_bootstrap(settings))
+    _announce_auth(settings)
     supervisor = None
     if not no_workers:
         count = settings.workers or max(1, len(settings.qc))
@@ -64,6 +67,22 @@ def serve(no_workers: bool, log_level: str, **flags: object) -> None:
     finally:
         if supervisor is not None:
             supervisor.stop()
+
+
+def _announce_auth(settings: object) -> None:
+    from qstation.server.auth import bootstrap_admin
+    from qstation.server.config import Settings
+
+    assert isinstance(settings, Settings)
+    if not settings.auth:
+        if settings.host not in ("127.0.0.1", "localhost", "::1"):
+            click.echo("warning: authentication is off on a non-loopback interface; "
+                       "anyone who can reach it can use it (see --auth)", err=True)
+        return
+    password = asyncio.run(bootstrap_admin(settings))
+    if password is not None:
+        click.echo(f"created admin user {settings.admin_username!r} with password {password} "
+                   "(shown once; set QSTATION_ADMIN_PASSWORD to choose it)", err=True)
 
 
 async def _bootstrap(settings: object) -> None:
@@ -86,14 +105,16 @@ class _Supervisor:
     def __init__(self, settings: object, count: int) -> None:
         from qstation.server.config import Settings
 
+        from qstation.store.db import is_sqlite
+
         assert isinstance(settings, Settings)
+        url = settings.resolved_database_url()
         self.cmd = [
-            sys.executable, "-m", "qstation.cli.main", "worker",
-            "--database-url", settings.resolved_database_url(),
-            "--notify-dir", str(settings.notify_dir),
-            "--engine", settings.engine,
-            "--lease-seconds", str(settings.lease_seconds),
+            sys.executable, "-m", "qstation.cli.main", "worker", "--database-url", url,
+            "--engine", settings.engine, "--lease-seconds", str(settings.lease_seconds),
         ]
+        if is_sqlite(url):  # PostgreSQL workers wake by LISTEN/NOTIFY instead
+            self.cmd += ["--notify-dir", str(settings.notify_dir)]
         for qc in settings.qc:
             self.cmd += ["--qc", qc]
         self.count = count
@@ -138,9 +159,16 @@ def worker(
     from qstation.queue.notify import LocalNotifier, Notifier, NullNotifier
     from qstation.queue.worker import Worker
     from qstation.store import migrate
+    from qstation.store.db import is_sqlite
 
     migrate.check(database_url)
-    notifier: Notifier = LocalNotifier(notify_dir) if notify_dir else NullNotifier()
+    notifier: Notifier = NullNotifier()
+    if notify_dir is not None:
+        notifier = LocalNotifier(notify_dir)
+    elif not is_sqlite(database_url):
+        from qstation.queue.postgres import PostgresNotifier
+
+        notifier = PostgresNotifier(database_url)
     w = Worker(database_url, notifier, list(qc) or None, lease_s=lease_seconds,
                poll_s=poll_seconds, engine=engine)
     asyncio.run(_run_worker(w))

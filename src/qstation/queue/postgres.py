@@ -1,0 +1,81 @@
+"""Wake-ups over PostgreSQL ``LISTEN``/``NOTIFY``, for API and workers on many hosts.
+
+Every process listens on one channel; a notification's payload is ``topic|payload``. As with
+:class:`~qstation.queue.notify.LocalNotifier`, notifications only shorten waits: callers still
+poll the database, so a notification lost while a connection is down costs latency only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from qstation.queue.notify import _Waiters
+
+log = logging.getLogger("qstation.notify")
+CHANNEL = "qstation"
+
+
+def _conninfo(database_url: str) -> str:
+    url = make_url(database_url).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+class PostgresNotifier:
+    """Notifications through the job database itself."""
+
+    def __init__(self, database_url: str) -> None:
+        self._conninfo = _conninfo(database_url)
+        self._waiters = _Waiters()
+        self._listen: psycopg.AsyncConnection[object] | None = None
+        self._send: psycopg.AsyncConnection[object] | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._pending: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        self._listen = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
+        self._send = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
+        await self._listen.execute(f"LISTEN {CHANNEL}")
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self._listen is not None
+        try:
+            async for note in self._listen.notifies():
+                topic, _, payload = note.payload.partition("|")
+                self._waiters.dispatch(topic, payload)
+        except psycopg.Error as err:  # connection lost: waits fall back to polling
+            log.warning("notification listener stopped: %s", err)
+
+    def publish(self, topic: str, payload: str) -> None:
+        if self._send is None:
+            return
+        task = asyncio.get_running_loop().create_task(self._notify(f"{topic}|{payload}"))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _notify(self, message: str) -> None:
+        assert self._send is not None
+        try:
+            await self._send.execute("SELECT pg_notify(%s, %s)", (CHANNEL, message))
+        except psycopg.Error as err:
+            log.warning("notification not sent: %s", err)
+
+    async def wait(self, topic: str, payload: str | None, timeout: float) -> bool:
+        return await self._waiters.wait(topic, payload, timeout)
+
+    async def close(self) -> None:
+        if self._pending:
+            await asyncio.wait(self._pending, timeout=2)
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._reader
+        for conn in (self._listen, self._send):
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    await conn.close()
