@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, exists, select, update
 from sqlalchemy.engine import Connection
 
-from qstation.store.orm import JobEventRow, JobResultRow, JobRow, QuantumComputerRow
+from qstation.store import orm
 
 SOURCE = "iqm-station-control"
 MAX_ATTEMPTS = 3
@@ -33,8 +33,7 @@ class Claimed:
     shots: int
 
 
-JOBS = JobRow.__table__
-QCS = QuantumComputerRow.__table__
+JOBS, QCS = orm.JOBS, orm.QUANTUM_COMPUTERS
 
 _LOCK_MACHINES = (
     select(QCS.c.alias)
@@ -65,8 +64,8 @@ _FINISH = (
         errors=bindparam("errors"),
     )
 )
-_ADD_RESULT = JobResultRow.__table__.insert()
-_ADD_EVENT = JobEventRow.__table__.insert()
+_ADD_RESULT = orm.JOB_RESULTS.insert()
+_ADD_EVENT = orm.JOB_EVENTS.insert()
 _claim_statements: dict[str, Any] = {}
 
 
@@ -170,7 +169,7 @@ def reclaim_stalled(conn: Connection) -> list[str]:
     """
     now = time.time()
     stalled = and_(JOBS.c.status == "processing", JOBS.c.lease_expires_at < now)
-    outcomes = (
+    outcomes: tuple[tuple[Any, str, dict[str, Any]], ...] = (
         (JOBS.c.cancel_requested.is_(True), "cancelled", {"finished_at": now}),
         (JOBS.c.attempts >= MAX_ATTEMPTS, "failed", {"finished_at": now, "errors": [_lost()]}),
         (None, "waiting", {}),

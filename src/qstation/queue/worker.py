@@ -87,7 +87,7 @@ class Worker:
             self._db.dispose()
 
     async def _idle(self, stop: asyncio.Event, woken: asyncio.Future[bool]) -> None:
-        stopper = asyncio.ensure_future(stop.wait())
+        stopper: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
         await asyncio.wait({stopper, woken}, return_when=asyncio.FIRST_COMPLETED)
         for task in (stopper, woken):
             task.cancel()
@@ -108,7 +108,9 @@ class Worker:
         if moved:
             self.notifier.publish(QUEUE, "")
 
-    def _finish_and_claim(self, done: _Finished | None, *, claim_next: bool = True) -> q.Claimed | None:
+    def _finish_and_claim(
+        self, done: _Finished | None, *, claim_next: bool = True
+    ) -> q.Claimed | None:
         """Record the finished job and claim the next in one transaction (one commit)."""
         if done is None and not claim_next:
             return None

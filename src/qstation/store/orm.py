@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -10,6 +12,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -106,3 +109,10 @@ class JobResultRow(Base):
     )
     measurements: Mapped[str] = mapped_column(Text)
     counts: Mapped[str] = mapped_column(Text)
+
+
+# Core views of the tables, for hot paths that skip the ORM layer.
+JOBS = cast(Table, JobRow.__table__)
+JOB_EVENTS = cast(Table, JobEventRow.__table__)
+JOB_RESULTS = cast(Table, JobResultRow.__table__)
+QUANTUM_COMPUTERS = cast(Table, QuantumComputerRow.__table__)

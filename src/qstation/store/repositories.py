@@ -14,10 +14,9 @@ from typing import Any
 from sqlalchemy import Row, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from qstation.store import orm
 from qstation.store.orm import (
     CalibrationSetRow,
-    JobEventRow,
-    JobResultRow,
     JobRow,
     QuantumComputerRow,
 )
@@ -63,9 +62,7 @@ class QuantumComputerRepository:
             )
 
 
-JOBS = JobRow.__table__
-EVENTS = JobEventRow.__table__
-RESULTS = JobResultRow.__table__
+JOBS, EVENTS, RESULTS = orm.JOBS, orm.JOB_EVENTS, orm.JOB_RESULTS
 #: A job as read from the database: a row with the ``jobs`` columns as attributes.
 JobRecord = Row[Any]
 

@@ -1,15 +1,15 @@
 """Wire models of IQM Server API v1, shared by the server and the SDK."""
 
 from qstation.schemas.iqm_v1.architecture import (
+    Dut,
     DynamicQuantumArchitecture,
-    GateInfo,
     GateImplementation,
+    GateInfo,
+    Observation,
+    ObservationSet,
     QuantumComputer,
     QuantumComputerList,
     StaticQuantumArchitecture,
-    Dut,
-    Observation,
-    ObservationSet,
 )
 from qstation.schemas.iqm_v1.circuits import (
     Circuit,

@@ -212,7 +212,7 @@ class JobService:
                 f"job {job.id} has no {kind} artifact: it is {job.status}",
                 error_code="ARTIFACT_NOT_FOUND",
             )
-        return result.measurements if kind == "measurements" else result.counts
+        return str(result.measurements if kind == "measurements" else result.counts)
 
     async def cancel(self, session: AsyncSession, job: JobRecord) -> bool:
         """Cancel a job: a waiting job at once, a processing one at its next circuit boundary.

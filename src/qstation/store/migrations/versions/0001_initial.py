@@ -37,7 +37,9 @@ def upgrade() -> None:
         sa.Column("data", sa.JSON, nullable=False),
         sa.Column("retired", sa.Boolean, nullable=False),
     )
-    op.create_index("ix_calibration_sets_quantum_computer", "calibration_sets", ["quantum_computer"])
+    op.create_index(
+        "ix_calibration_sets_quantum_computer", "calibration_sets", ["quantum_computer"]
+    )
     op.create_table(
         "jobs",
         sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
