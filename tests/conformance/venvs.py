@@ -113,7 +113,8 @@ def _index_hosts() -> list[tuple[str, int]]:
     for url in urls:
         parsed = urlparse(url)
         if parsed.scheme in ("http", "https") and parsed.hostname:
-            hosts.append((parsed.hostname, parsed.port or (443 if parsed.scheme == "https" else 80)))
+            default_port = 443 if parsed.scheme == "https" else 80
+            hosts.append((parsed.hostname, parsed.port or default_port))
     return hosts
 
 

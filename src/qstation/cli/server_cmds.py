@@ -34,6 +34,9 @@ def _settings(**flags: object) -> object:
 @click.option("--no-workers", is_flag=True, help="Run the API only; workers run elsewhere.")
 @click.option("--auth/--no-auth", default=None,
               help="Require bearer tokens (users, logins, API tokens); env QSTATION_AUTH.")
+@click.option("--noise/--no-noise", default=None,
+              help="Simulate with the calibration's noise (default) or ideally.")
+@click.option("--engine", default=None, help="Simulator engine (default auto).")
 @click.option("--log-level", default="warning", show_default=True)
 def serve(no_workers: bool, log_level: str, **flags: object) -> None:
     """Start the REST service (and, by default, its workers)."""
@@ -99,6 +102,19 @@ async def _bootstrap(settings: object) -> None:
     await engine.dispose()
 
 
+def _exit_with_parent() -> None:
+    """In an embedded worker: get SIGTERM when ``serve`` dies, however it dies.
+
+    uvicorn re-raises SIGTERM after its own shutdown, so ``serve`` may never reach the code
+    that stops its workers; the kernel's parent-death signal covers that and ``kill -9``.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 class _Supervisor:
     """Keeps the embedded worker processes running; restarts any that die."""
 
@@ -112,6 +128,7 @@ class _Supervisor:
         self.cmd = [
             sys.executable, "-m", "qstation.cli.main", "worker", "--database-url", url,
             "--engine", settings.engine, "--lease-seconds", str(settings.lease_seconds),
+            "--noise" if settings.noise else "--no-noise",
         ]
         if is_sqlite(url):  # PostgreSQL workers wake by LISTEN/NOTIFY instead
             self.cmd += ["--notify-dir", str(settings.notify_dir)]
@@ -122,15 +139,18 @@ class _Supervisor:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
 
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(self.cmd, preexec_fn=_exit_with_parent)
+
     def start(self) -> None:
-        self.procs = [subprocess.Popen(self.cmd) for _ in range(self.count)]
+        self.procs = [self._spawn() for _ in range(self.count)]
         self._thread.start()
 
     def _watch(self) -> None:
         while not self._stop.wait(1.0):
             for i, proc in enumerate(self.procs):
                 if proc.poll() is not None and not self._stop.is_set():
-                    self.procs[i] = subprocess.Popen(self.cmd)
+                    self.procs[i] = self._spawn()
 
     def stop(self) -> None:
         self._stop.set()
@@ -149,11 +169,13 @@ class _Supervisor:
 @click.option("--notify-dir", type=click.Path(path_type=Path), default=None,
               help="Wake-up directory shared with the API (embedded mode).")
 @click.option("--engine", default="auto", show_default=True, help="Simulator engine.")
+@click.option("--noise/--no-noise", default=True, show_default=True,
+              help="Simulate with the calibration's noise or ideally.")
 @click.option("--lease-seconds", type=float, default=30.0, show_default=True)
 @click.option("--poll-seconds", type=float, default=1.0, show_default=True)
 def worker(
     database_url: str, qc: tuple[str, ...], notify_dir: Path | None, engine: str,
-    lease_seconds: float, poll_seconds: float,
+    noise: bool, lease_seconds: float, poll_seconds: float,
 ) -> None:
     """Run a worker that claims and executes jobs."""
     from qstation.queue.notify import LocalNotifier, Notifier, NullNotifier
@@ -170,7 +192,7 @@ def worker(
 
         notifier = PostgresNotifier(database_url)
     w = Worker(database_url, notifier, list(qc) or None, lease_s=lease_seconds,
-               poll_s=poll_seconds, engine=engine)
+               poll_s=poll_seconds, engine=engine, noise=noise)
     asyncio.run(_run_worker(w))
 
 

@@ -50,12 +50,14 @@ class Worker:
         poll_s: float = 1.0,
         reap_every_s: float = 5.0,
         engine: str = "auto",
+        noise: bool = True,
     ) -> None:
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.notifier = notifier
         self.qcs = qcs
         self.lease_s, self.poll_s, self.reap_every_s = lease_s, poll_s, reap_every_s
         self.engine_name = engine
+        self.noise = noise
         self._db = make_sync_engine(database_url)
         self._specs: dict[str, DeviceSpec] = {}
         self._executors: dict[str, tuple[CalibrationData, Executor]] = {}
@@ -139,8 +141,10 @@ class Worker:
                 ).scalar_one()
             self._specs[qc] = get_device(device)
             cal = CalibrationData.from_json(data)
-            # Noise objects are built once per calibration set, inside the Executor.
-            self._executors[cal_id] = (cal, Executor(cal, engine=self.engine_name))
+            # Noise objects are built once per calibration set, inside the Executor; an
+            # ideal twin (noise off) simulates without them.
+            executor = Executor(cal if self.noise else None, engine=self.engine_name)
+            self._executors[cal_id] = (cal, executor)
         cal, executor = self._executors[cal_id]
         return self._specs[qc], cal, executor
 

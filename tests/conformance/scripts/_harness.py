@@ -13,6 +13,7 @@ Everything else the clients print goes to stderr.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 import sys
 import time
@@ -72,10 +73,11 @@ def make_client(ctx: Context, quantum_computer: str) -> Any:
 
 def wait(job: Any, timeout: float = 120.0) -> str:
     """Wait for a circuit job of either version; returns its final status value."""
-    try:
-        status = job.wait_for_completion(timeout_secs=timeout, polling_interval=0.2)
-    except TypeError:  # 35: the interval comes from IQM_CLIENT_SECONDS_BETWEEN_CALLS
-        status = job.wait_for_completion(timeout_secs=timeout)
+    kwargs: dict[str, float] = {"timeout_secs": timeout}
+    # 36 takes the polling interval as an argument; 35 reads IQM_CLIENT_SECONDS_BETWEEN_CALLS.
+    if "polling_interval" in inspect.signature(job.wait_for_completion).parameters:
+        kwargs["polling_interval"] = 0.2
+    status = job.wait_for_completion(**kwargs)
     return str(getattr(status, "value", status))
 
 
