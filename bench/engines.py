@@ -1,4 +1,4 @@
-"""Benchmark qstation's engines against qiskit-aer (and qsim when installed), same process.
+"""Benchmark qstation's engines against qiskit-aer and qsim (when installed), same process.
 
 Usage: ``python bench/engines.py [--quick]``. Times are medians of a few repeats after one
 warm-up; ``ratio`` = qstation time / reference time (below 1 means qstation is faster).
@@ -156,6 +156,35 @@ def aer_run(progs: list[Program], shots: int, method: str, noise=None) -> float:
     return timeit(lambda: sim.run(circs, shots=shots).result())
 
 
+# ---------------------------------------------------------------- qsim reference
+
+
+def qsim_run(progs: list[Program], shots: int) -> float | None:
+    """qsim run directly (conversion from our instruction list included), or None."""
+    try:
+        import cirq
+        import qsimcirq
+    except ImportError:
+        return None
+    sim = qsimcirq.QSimSimulator(qsimcirq.QSimOptions(cpu_threads=0))
+
+    def go() -> None:
+        for prog in progs:
+            qs = cirq.LineQubit.range(prog.n)
+            ops = []
+            for op in prog.ops:
+                if op.name == "prx":
+                    ops.append(cirq.PhasedXPowGate(phase_exponent=op.phase / math.pi,
+                                                   exponent=op.angle / math.pi)(qs[op.qubits[0]]))
+                elif op.name == "cz":
+                    ops.append(cirq.CZ(qs[op.qubits[0]], qs[op.qubits[1]]))
+                elif op.name == "measure":
+                    ops.append(cirq.measure(*(qs[q] for q in op.qubits), key="m"))
+            sim.run(cirq.Circuit(ops), repetitions=shots)
+
+    return timeit(go)
+
+
 # ---------------------------------------------------------------- table
 
 
@@ -165,15 +194,20 @@ def fmt(t: float | None) -> str:
     return f"{t * 1e3:.1f} ms" if t < 1 else f"{t:.2f} s"
 
 
-def row(label: str, ours: float | None, ref: float | None, note: str = "") -> None:
-    ratio = f"{ours / ref:.2f}" if ours and ref else "-"
-    print(f"| {label:<42} | {fmt(ours):>10} | {fmt(ref):>10} | {ratio:>6} | {note}")
+def row(label: str, ours: float | None, ref: float | None, note: str = "",
+        qsim: float | None = None) -> None:
+    """One table row; ``ratio`` is ours over the fastest reference measured."""
+    refs = [r for r in (ref, qsim) if r]
+    best = min(refs) if refs else None
+    ratio = f"{ours / best:.2f}" if ours and best else "-"
+    print(f"| {label:<42} | {fmt(ours):>10} | {fmt(ref):>10} | {fmt(qsim):>10} | {ratio:>6} "
+          f"| {note}")
 
 
 def main() -> None:
     print("command: " + " ".join([Path(sys.executable).name, *sys.argv]))
-    print("| case | qstation | qiskit-aer | ratio | qstation engine / note")
-    print("|---|---|---|---|---")
+    print("| case | qstation | qiskit-aer | qsim | ratio vs fastest | qstation engine / note")
+    print("|---|---|---|---|---|---")
     ideal = Executor(None)
     cal = generate_calibration(get_device("lattice-54"), seed=1)
     noisy = Executor(cal)
@@ -184,15 +218,16 @@ def main() -> None:
         ours_sv = timeit(lambda p=p, sv=sv: sv.run(p, 1000, seed=1)) if n <= 22 else None
         ref = aer_run([p], 1000, "statevector") if n <= 24 else None
         row(f"GHZ n={n} ideal 1000 shots", ours, ref, ideal.engine_for(p)
-            + (f"; statevector engine {fmt(ours_sv)}" if ours_sv else ""))
-    print("| GHZ n=25..28 | skip | skip | - | skipped: numpy/Aer need >30 s each on 2 cores")
-    for depth, sizes in ((20, (5, 12, 16, 20, 22)), (100, (5, 12, 16, 20))):
+            + (f"; statevector engine {fmt(ours_sv)}" if ours_sv else ""),
+            qsim_run([p], 1000))
+    print("| GHZ n=25..28 | skip | skip | skip | - | skipped: >30 s each on 2 cores")
+    for depth, sizes in ((20, (5, 12, 16, 20, 22, 24)), (100, (5, 12, 16, 20))):
         for n in sizes:
             p = line(n, depth, seed=n)
             ours = timeit(lambda p=p: ideal.run(p, 1000, seed=1))
-            ref = aer_run([p], 1000, "statevector")
-            row(f"random n={n} d{depth} ideal 1000 shots", ours, ref, ideal.engine_for(p))
-    print("| random n=24 | skip | skip | - | skipped: >30 s per run on 2 cores")
+            ref = aer_run([p], 1000, "statevector") if n <= 22 else None
+            row(f"random n={n} d{depth} ideal 1000 shots", ours, ref, ideal.engine_for(p),
+                qsim_run([p], 1000))
     for n in (5, 8, 12):
         p = line(n, 20, seed=n)
         names = p.components
@@ -205,16 +240,18 @@ def main() -> None:
         p = lattice(depth, seed=depth)
         ours = timeit(lambda p=p: lnoisy.run(p, 1000, seed=1), repeats=1)
         row(f"lattice-20 d{depth} noisy 1000 shots", ours, None,
-            lnoisy.engine_for(p) + "; Aer: skipped (~950 s measured in research)")
+            lnoisy.engine_for(p) + "; Aer ~950 s, qsim trajectories ~60 s (research)")
     small = [line(5, 20, seed=s) for s in range(1000)]
     t_ideal = timeit(lambda: [ideal.run(p, 100, seed=1) for p in small], repeats=1)
     ref = aer_run(small[:100], 100, "statevector")
+    qs = qsim_run(small[:100], 100)
     row("1000 x 5q d20 100 shots ideal", t_ideal, ref * 10 if ref else None,
-        "Aer: 100 circuits batched, x10")
+        ideal.engine_for(small[0]) + "; references: 100 circuits, x10",
+        qs * 10 if qs else None)
     t_noisy = timeit(lambda: [noisy.run(p, 100, seed=1) for p in small], repeats=1)
     ref = aer_run(small[:100], 100, "density_matrix", aer_noise(cal, small[0].components))
     row("1000 x 5q d20 100 shots noisy", t_noisy, ref * 10 if ref else None,
-        f"{1000 / t_noisy:.0f} circuits/s; Aer: 100 batched, x10")
+        f"{noisy.engine_for(small[0])}; {1000 / t_noisy:.0f} circuits/s; Aer: 100 batched, x10")
     bell = ghz(2)
     ours = timeit(lambda: noisy.run(bell, 1000, seed=1), repeats=20)
     ref = aer_run([bell], 1000, "density_matrix", aer_noise(cal, bell.components))
@@ -231,7 +268,7 @@ def main() -> None:
     try:
         import qsimcirq  # noqa: F401
     except ImportError:
-        print("qsim (qsimcirq) is not installed: its column is omitted.")
+        print("qsim (qsimcirq) is not installed: its column shows 'skip'.")
 
 
 if __name__ == "__main__":

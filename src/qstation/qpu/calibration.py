@@ -69,8 +69,8 @@ class CalibrationData:
 def generate_calibration(spec: DeviceSpec, seed: int) -> CalibrationData:
     """Draw a calibration from realistic distributions for ``spec``.
 
-    T1 30–60 µs, T2 10–30 µs (never above 2·T1), prx fidelity ≈ 0.999, two-component gate
-    fidelity 0.99–0.997, readout error 1–4 % with 1→0 errors larger than 0→1 (relaxation
+    T1 30 to 60 µs, T2 10 to 30 µs (never above 2·T1), prx fidelity ≈ 0.999, two-component gate
+    fidelity 0.99 to 0.997, readout error 1 to 4 % with 1→0 errors larger than 0→1 (relaxation
     during readout), as on current superconducting chips.
     """
     rng = np.random.default_rng(seed)

@@ -10,9 +10,12 @@ import numpy as np
 
 from qstation.qpu.calibration import CalibrationData
 from qstation.qpu.circuits import Program
-from qstation.qpu.engines import Router
-from qstation.qpu.engines.base import Results
+from qstation.qpu.engines import DM_MAX_QUBITS, STIM_MIN_QUBITS, Router
+from qstation.qpu.engines.base import Results, int_to_bits
 from qstation.qpu.engines.lowering import lower
+from qstation.qpu.engines.qsim import QSIM_MIN_QUBITS, QsimIdealEngine
+from qstation.qpu.engines.small import SmallCircuitEngine
+from qstation.qpu.engines.stim_direct import DirectStimEngine
 from qstation.qpu.noise import NoiseModel, build_noise_model
 
 HERALDING_MODES = ("none", "zeros")
@@ -32,6 +35,9 @@ class Executor:
         self.crosstalk = crosstalk
         self.router = Router(engine)
         self._noise: dict[tuple[str, ...], NoiseModel] = {}
+        self._small: dict[tuple[str, ...], SmallCircuitEngine] = {}
+        self._stim: dict[tuple[str, ...], DirectStimEngine] = {}
+        self._qsim = QsimIdealEngine()
 
     def noise_model(self, components: tuple[str, ...]) -> NoiseModel | None:
         """The (cached) noise model for ``components``, or None for an ideal twin."""
@@ -43,8 +49,58 @@ class Executor:
             self._noise[components] = model
         return model
 
+    def small_engine(self, program: Program) -> SmallCircuitEngine | None:
+        """The fast small-circuit path for ``program`` when routing allows it, else None.
+
+        Only under ``engine="auto"``: a named engine is always honoured (tests compare them).
+        """
+        if self.router.preference != "auto":
+            return None
+        components = tuple(program.components)
+        noise = self.noise_model(components)
+        if not SmallCircuitEngine.supports(program, noise):
+            return None
+        engine = self._small.get(components)
+        if engine is None:
+            if len(self._small) > 256:
+                self._small.clear()
+            engine = self._small[components] = SmallCircuitEngine(noise)
+        return engine
+
+    def stim_engine(self, program: Program) -> DirectStimEngine | None:
+        """The direct stim path when routing sends ``program`` to stim, else None."""
+        if self.router.preference not in ("auto", "stim"):
+            return None
+        components = tuple(program.components)
+        noise = self.noise_model(components)
+        if self.router.preference == "auto":
+            threshold = DM_MAX_QUBITS if noise is not None else STIM_MIN_QUBITS
+            if program.n <= threshold:
+                return None
+        if not DirectStimEngine.supports(program, noise):
+            return None
+        engine = self._stim.get(components)
+        if engine is None:
+            if len(self._stim) > 64:
+                self._stim.clear()
+            engine = self._stim[components] = DirectStimEngine(noise)
+        return engine
+
+    def qsim_engine(self, program: Program) -> QsimIdealEngine | None:
+        """qsim for large ideal circuits when it is installed, else None."""
+        if (self.router.preference not in ("auto", "qsim") or self.calibration is not None
+                or program.n < QSIM_MIN_QUBITS or not QsimIdealEngine.supports(program)):
+            return None
+        return self._qsim
+
     def engine_for(self, program: Program) -> str:
         """Name of the engine that :meth:`run` would use for ``program``."""
+        if self.small_engine(program) is not None:
+            return SmallCircuitEngine.name
+        if self.stim_engine(program) is not None:
+            return DirectStimEngine.name
+        if self.qsim_engine(program) is not None:
+            return QsimIdealEngine.name
         circuit = lower(program, self.noise_model(tuple(program.components)))
         return self.router.select(circuit).name
 
@@ -73,13 +129,41 @@ class Executor:
         del active_reset_cycles
         rng = np.random.default_rng(seed)
         noise = self.noise_model(tuple(program.components))
-        circuit = lower(program, noise)
         if heralding == "zeros":
-            shots = self._heralded_shots(program, circuit.readout_p01, shots, rng)
-        results = self.router.select(circuit).run(circuit, shots, rng)
+            p01 = np.asarray(noise.readout_p01 if noise else np.zeros(program.n))
+            shots = self._heralded_shots(program, p01, shots, rng)
+        small = self.small_engine(program)
+        direct = self.stim_engine(program) if small is None else None
+        qsim = self.qsim_engine(program) if small is None and direct is None else None
+        if small is not None:
+            results = self._run_small(small, program, noise, shots, rng)
+        elif direct is not None:
+            results = direct.run(program, shots, rng)
+        elif qsim is not None:
+            results = qsim.run(program, shots, rng)
+        else:
+            circuit = lower(program, noise)
+            results = self.router.select(circuit).run(circuit, shots, rng)
         order = rng.permutation(shots)
         return {key: np.ascontiguousarray(bits[order], dtype=np.uint8)
                 for key, bits in results.items()}
+
+    @staticmethod
+    def _run_small(small: SmallCircuitEngine, program: Program, noise: NoiseModel | None,
+                   shots: int, rng: np.random.Generator) -> Results:
+        """Sample ``shots`` from the small engine's exact distribution, then readout error."""
+        probs, qubits = small.probabilities(program)
+        idx = rng.choice(len(probs), size=shots, p=probs) if qubits else np.zeros(shots, int)
+        bits = int_to_bits(idx.astype(np.int64), len(qubits))
+        if noise is not None and qubits:
+            q = np.asarray(qubits)
+            p01, p10 = np.asarray(noise.readout_p01)[q], np.asarray(noise.readout_p10)[q]
+            flips = rng.random(bits.shape) < np.where(bits == 1, p10, p01)
+            bits ^= flips.astype(np.uint8)
+        col = {q: c for c, q in enumerate(qubits)}
+        measurements = program.measurements or [
+            (op.key or "", op.qubits) for op in program.ops if op.name == "measure"]
+        return {key: bits[:, [col[q] for q in qs]] for key, qs in measurements}
 
     def _heralded_shots(self, program: Program, p01: np.ndarray, shots: int,
                         rng: np.random.Generator) -> int:

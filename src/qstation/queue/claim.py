@@ -1,9 +1,13 @@
 """Claiming, leasing, reclaiming and finishing jobs: the queue's transitions.
 
 A quantum computer runs one job at a time, as hardware would: a job is claimed only when no
-other job of its quantum computer is processing. On PostgreSQL the quantum computer's row is
-locked with ``FOR UPDATE SKIP LOCKED`` so concurrent workers never claim two jobs of one
-machine; on SQLite the single ``UPDATE … RETURNING`` statement is atomic by itself.
+other job of its quantum computer is processing. Timeslots split each machine's queue in two:
+while a booking window is open on a machine, only its user's ``use_timeslot`` jobs run there
+and the FIFO queue waits; outside every window of its owner, a timeslot job waits (workers
+poll, so a window opening or closing is seen within one poll interval). On PostgreSQL the
+quantum computer's row is locked with ``FOR UPDATE SKIP LOCKED`` so concurrent workers never
+claim two jobs of one machine; on SQLite the single ``UPDATE … RETURNING`` statement is
+atomic by itself.
 """
 
 from __future__ import annotations
@@ -13,10 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, select, update
+from sqlalchemy import and_, bindparam, exists, or_, select, update
 from sqlalchemy.engine import Connection
 
 from qstation.store import orm
+from qstation.store.booking_orm import BOOKINGS
 
 SOURCE = "iqm-station-control"
 MAX_ATTEMPTS = 3
@@ -75,13 +80,27 @@ def _claim_statement(dialect: str) -> Any:
         return _claim_statements[dialect]
     busy = JOBS.alias("busy")
     online = select(QCS.c.alias).where(QCS.c.status == "online")
+    window_open = and_(
+        BOOKINGS.c.quantum_computer == JOBS.c.quantum_computer,
+        BOOKINGS.c.starts_at <= bindparam("now"),
+        BOOKINGS.c.ends_at > bindparam("now"),
+    )
+    # FIFO jobs run when no window is open on their machine; timeslot jobs only in a window
+    # of their owner. One statement keeps the claim atomic without extra round trips.
+    queue_allows = or_(
+        and_(JOBS.c.use_timeslot.is_(False), ~exists().where(window_open)),
+        and_(
+            JOBS.c.use_timeslot.is_(True),
+            exists().where(window_open, BOOKINGS.c.username == JOBS.c.owner),
+        ),
+    )
     candidate = (
         select(JOBS.c.seq)
         .where(
             JOBS.c.quantum_computer.in_(bindparam("machines", expanding=True)),
             JOBS.c.quantum_computer.in_(online),
             JOBS.c.status == "waiting",
-            JOBS.c.use_timeslot.is_(False),
+            queue_allows,
             ~exists().where(
                 and_(
                     busy.c.quantum_computer == JOBS.c.quantum_computer,
@@ -114,7 +133,10 @@ def _claim_statement(dialect: str) -> Any:
 
 
 def claim(conn: Connection, qcs: Sequence[str], worker_id: str, lease_s: float) -> Claimed | None:
-    """Claim the oldest runnable FIFO job of ``qcs``, or None. The caller commits."""
+    """Claim the oldest runnable job of ``qcs`` (FIFO, or of an open timeslot), or None.
+
+    The caller commits.
+    """
     dialect = conn.dialect.name
     machines = list(qcs)
     if dialect == "postgresql":

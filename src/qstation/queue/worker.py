@@ -80,7 +80,7 @@ class Worker:
                 if claimed is None:
                     await self._idle(stop, woken)
                     continue
-                woken.cancel()
+                await _cancel(woken)
                 self.notifier.publish(JOB, claimed.id)
                 done = await self._execute(claimed)
             self._finish_and_claim(done, claim_next=False)
@@ -91,8 +91,7 @@ class Worker:
     async def _idle(self, stop: asyncio.Event, woken: asyncio.Future[bool]) -> None:
         stopper: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
         await asyncio.wait({stopper, woken}, return_when=asyncio.FIRST_COMPLETED)
-        for task in (stopper, woken):
-            task.cancel()
+        await _cancel(stopper, woken)
 
     def _served(self) -> list[str]:
         if self.qcs is None:
@@ -178,6 +177,13 @@ class Worker:
                 state = q.heartbeat(conn, claimed.id, self.id, self.lease_s)
             if state is None or state:
                 cancel.set()
+
+
+async def _cancel(*tasks: asyncio.Future[Any]) -> None:
+    """Cancel helper tasks and let them finish, so none is left pending at shutdown."""
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _error(message: str, code: str) -> dict[str, Any]:

@@ -14,14 +14,16 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from qstation import __version__
-from qstation.queue.notify import LocalNotifier, Notifier, NullNotifier
+from qstation.queue.notify import LocalNotifier, Notifier
 from qstation.schemas.iqm_v1 import ErrorBody
+from qstation.server import ours, qaas
+from qstation.server.bookings import routes as bookings
 from qstation.server.config import Settings
 from qstation.server.deps import AppState, unit_of_work
 from qstation.server.devices.service import DeviceService
 from qstation.server.errors import DomainError
 from qstation.server.iqm import discovery, jobs
-from qstation.server import ours, qaas
+from qstation.server.usage import routes as usage
 from qstation.store import migrate
 from qstation.store.db import is_sqlite, make_async_engine, sessionmaker
 
@@ -41,7 +43,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def domain(request: Request, exc: DomainError) -> JSONResponse:
-        return _error(request, exc.status_code, exc.message, exc.error_code)
+        response = _error(request, exc.status_code, exc.message, exc.error_code)
+        retry_after = getattr(exc, "retry_after", None)  # quotas (429) say when to retry
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -72,10 +78,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def default_notifier(settings: Settings) -> Notifier:
-    """Local datagram wake-ups for SQLite; polling elsewhere."""
-    if is_sqlite(settings.resolved_database_url()):
+    """Local datagram wake-ups for SQLite; LISTEN/NOTIFY on PostgreSQL."""
+    url = settings.resolved_database_url()
+    if is_sqlite(url):
         return LocalNotifier(settings.notify_dir)
-    return NullNotifier()
+    from qstation.queue.postgres import PostgresNotifier
+
+    return PostgresNotifier(url)
 
 
 def create_app(settings: Settings | None = None, *, notifier: Notifier | None = None) -> FastAPI:
@@ -92,7 +101,7 @@ def create_app(settings: Settings | None = None, *, notifier: Notifier | None = 
         url = settings.resolved_database_url()
         await asyncio.to_thread(migrate.check, url)
         engine = make_async_engine(url)
-        devices = DeviceService()
+        devices = DeviceService(kept=settings.calibration_sets_kept)
         from qstation.server.jobs.service import JobService
 
         state = AppState(
@@ -106,9 +115,13 @@ def create_app(settings: Settings | None = None, *, notifier: Notifier | None = 
         await _bootstrap(state)
         await state.notifier.start()
         app.state.qstation = state
+        recal = (asyncio.create_task(_recalibrate_forever(state))
+                 if settings.recalibrate_every_s > 0 else None)
         try:
             yield
         finally:
+            if recal is not None:
+                recal.cancel()
             await state.notifier.close()
             await engine.dispose()
 
@@ -117,12 +130,28 @@ def create_app(settings: Settings | None = None, *, notifier: Notifier | None = 
     app.include_router(discovery.router)
     app.include_router(jobs.router)
     app.include_router(ours.router)
+    app.include_router(bookings.router)
+    app.include_router(usage.router)
     qaas.include(app)
     if settings.auth:
         from qstation.server.auth import enable_auth
 
         enable_auth(app, settings)
     return app
+
+
+async def _recalibrate_forever(state: AppState) -> None:
+    # Every API process runs this loop; recalibrate_if_due locks and re-checks the newest
+    # set's age inside the transaction, so only one process publishes per interval.
+    every = state.settings.recalibrate_every_s
+    while True:
+        await asyncio.sleep(min(every, 60.0) / 2)
+        for qc in state.settings.qc:
+            try:
+                async with unit_of_work(state, write=True) as session:
+                    await state.devices.recalibrate_if_due(session, qc, every)
+            except Exception:  # a lost race or a database hiccup: try again next tick
+                log.warning("scheduled recalibration of %s failed", qc, exc_info=True)
 
 
 async def _bootstrap(state: AppState) -> None:

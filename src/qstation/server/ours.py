@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime
+from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 
 from qstation import __version__
 from qstation.queue.notify import JOB
 from qstation.schemas.iqm_v1 import TERMINAL, JobStatus
+from qstation.schemas.qstation_v1 import JobPage, JobSummary
 from qstation.server.deps import PrincipalDep, StateDep, unit_of_work
-from qstation.server.jobs.service import canonical_job_id
+from qstation.server.errors import BadRequest, Forbidden
+from qstation.server.jobs.service import canonical_job_id, scope
+from qstation.store.repositories import JobRepository
 
 router = APIRouter(prefix="/qstation/v1")
 # Waiters re-read the database at least this often, in case a notification was lost.
@@ -24,6 +29,42 @@ async def health(state: StateDep) -> dict[str, object]:
     async with unit_of_work(state) as session:
         qcs = await state.devices.list(session)
     return {"status": "ok", "version": __version__, "quantum_computers": len(qcs)}
+
+
+@router.get("/jobs", response_model=JobPage)
+async def list_jobs(
+    state: StateDep,
+    principal: PrincipalDep,
+    limit: int = Query(default=50, ge=1, le=500),
+    cursor: str | None = Query(default=None, description="next_cursor of the previous page"),
+    status: JobStatus | None = None,
+    quantum_computer: str | None = None,
+    all_users: bool = Query(default=False, description="every user's jobs (admins)"),
+) -> JobPage:
+    """The caller's jobs (an admin's: everyone's, if asked), newest first, one page at a time."""
+    if cursor is not None and not cursor.isdigit():
+        raise BadRequest(f"invalid cursor {cursor!r}", error_code="INVALID_CURSOR")
+    if all_users and not principal.is_admin:
+        raise Forbidden("only an admin may list every user's jobs", error_code="FORBIDDEN")
+    async with unit_of_work(state) as session:
+        rows = await JobRepository(session).page(
+            None if all_users else principal.owner, limit=limit + 1, before_seq=int(cursor) if cursor else None,
+            status=status.value if status else None, quantum_computer=quantum_computer,
+        )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return JobPage(
+        items=[
+            JobSummary(
+                id=UUID(r.id), status=JobStatus(r.status), quantum_computer=r.quantum_computer,
+                owner=r.owner, shots=r.shots, n_circuits=r.n_circuits,
+                created_at=datetime.fromtimestamp(r.created_at, UTC),
+                finished_at=datetime.fromtimestamp(r.finished_at, UTC) if r.finished_at else None,
+            )
+            for r in rows
+        ],
+        next_cursor=str(rows[-1].seq) if more else None,
+    )
 
 
 @router.get("/jobs/{job_id}/wait")
@@ -46,7 +87,7 @@ async def wait_for_job(
         woken = asyncio.ensure_future(state.notifier.wait(JOB, job_id, _POLL_S))
         await asyncio.sleep(0)
         async with unit_of_work(state) as session:
-            job = await state.jobs.get(session, job_id, principal.owner)
+            job = await state.jobs.get(session, job_id, scope(principal))
             current = JobStatus(job.status)
             changed = current != status if status is not None else current in TERMINAL
             remaining = deadline - time.monotonic()
@@ -56,3 +97,26 @@ async def wait_for_job(
                 return Response(data.model_dump_json(), media_type="application/json")
         await asyncio.wait({woken}, timeout=remaining)
         woken.cancel()
+
+
+@router.post("/quantum-computers/{qc}/recalibrate")
+async def recalibrate(qc: str, state: StateDep, principal: PrincipalDep) -> dict[str, object]:
+    """Publish a new (drifted) calibration set of ``qc`` and make it the default (admins)."""
+    if not principal.is_admin:
+        raise Forbidden("recalibration needs an admin", error_code="FORBIDDEN")
+    async with unit_of_work(state, write=True) as session:
+        await state.devices.get(session, qc)
+        cal_id = await state.devices.recalibrate(session, qc)
+    return {"quantum_computer": qc, "calibration_set_id": cal_id}
+
+
+@router.get("/quantum-computers/{qc}/calibration-sets")
+async def calibration_sets(qc: str, state: StateDep) -> dict[str, object]:
+    """The calibration sets of ``qc``, newest first, with the default and retired ones marked."""
+    async with unit_of_work(state) as session:
+        row = await state.devices.get(session, qc)
+        rows = await state.devices.calibration_rows(session, qc)
+    return {"quantum_computer": qc, "items": [
+        {"id": r.id, "created_at": datetime.fromtimestamp(r.created_at, UTC).isoformat(),
+         "default": r.id == row.default_calibration_set_id, "retired": retired}
+        for r, retired in reversed(rows)]}

@@ -77,7 +77,16 @@ _EVENTS = (
 _POSITION = select(func.count()).where(
     JOBS.c.quantum_computer == bindparam("qc"),
     JOBS.c.status == "waiting",
-    JOBS.c.use_timeslot == bindparam("timeslot"),
+    JOBS.c.use_timeslot.is_(False),
+    JOBS.c.seq < bindparam("seq"),
+)
+# A timeslot job runs only in its owner's windows, so only the owner's earlier timeslot
+# jobs on that machine are ahead of it; other users' timeslot jobs run in their own windows.
+_SLOT_POSITION = select(func.count()).where(
+    JOBS.c.quantum_computer == bindparam("qc"),
+    JOBS.c.status == "waiting",
+    JOBS.c.use_timeslot.is_(True),
+    JOBS.c.owner.is_not_distinct_from(bindparam("owner")),
     JOBS.c.seq < bindparam("seq"),
 )
 _RESULT = select(RESULTS).where(RESULTS.c.job_id == bindparam("job_id_"))
@@ -128,8 +137,12 @@ class JobRepository:
         return rows
 
     async def queue_position(self, job: JobRecord) -> int:
-        """Jobs ahead of ``job`` in its queue (same quantum computer and queue kind)."""
-        params = {"qc": job.quantum_computer, "timeslot": job.use_timeslot, "seq": job.seq}
+        """Jobs ahead of ``job`` in its queue: the machine's FIFO queue, or its owner's
+        timeslot queue on that machine."""
+        params = {"qc": job.quantum_computer, "seq": job.seq}
+        if job.use_timeslot:
+            params["owner"] = job.owner
+            return int((await self._run(_SLOT_POSITION, params)).scalar_one())
         return int((await self._run(_POSITION, params)).scalar_one())
 
     async def transition(
@@ -156,18 +169,19 @@ class JobRepository:
     async def page(
         self, owner: str | None, *, limit: int, before_seq: int | None = None,
         status: str | None = None, quantum_computer: str | None = None,
-    ) -> Sequence[JobRow]:
+    ) -> Sequence[JobRecord]:
         """Jobs of ``owner`` (None: everyone's), newest first, older than ``before_seq``."""
-        stmt = select(JobRow).order_by(JobRow.seq.desc()).limit(limit)
+        stmt = select(JOBS).order_by(JOBS.c.seq.desc()).limit(limit)
         if owner is not None:
-            stmt = stmt.where(JobRow.owner == owner)
+            stmt = stmt.where(JOBS.c.owner == owner)
         if before_seq is not None:
-            stmt = stmt.where(JobRow.seq < before_seq)
+            stmt = stmt.where(JOBS.c.seq < before_seq)
         if status is not None:
-            stmt = stmt.where(JobRow.status == status)
+            stmt = stmt.where(JOBS.c.status == status)
         if quantum_computer is not None:
-            stmt = stmt.where(JobRow.quantum_computer == quantum_computer)
-        return (await self.session.scalars(stmt)).all()
+            stmt = stmt.where(JOBS.c.quantum_computer == quantum_computer)
+        rows: Sequence[JobRecord] = (await self._run(stmt)).all()
+        return rows
 
     async def add_result(self, job_id: str, measurements: str, counts: str) -> None:
         params = {"job_id": job_id, "measurements": measurements, "counts": counts}

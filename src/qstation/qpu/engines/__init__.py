@@ -4,8 +4,13 @@ Routing (``engine="auto"``), by the measurements in ``docs``/``bench/engines.py`
 
 * noisy, n ≤ ``DM_MAX_QUBITS``: exact density matrix (cost independent of shots);
 * noisy Clifford beyond that: stim (noise Pauli-twirled);
-* other noisy circuits: trajectories;
+* other noisy circuits: trajectories, on qsim when it is installed (12+ qubits, terminal
+  measurements), else NumPy;
 * ideal Clifford above ``STIM_MIN_QUBITS``: stim; other ideal circuits: statevector.
+
+The executor adds three program-level fast paths in front of this router (no lowering):
+small terminal-measurement circuits (:mod:`.small`), Clifford circuits on stim
+(:mod:`.stim_direct`) and large ideal circuits on qsim (:mod:`.qsim`).
 
 A named engine is used when it supports the circuit; otherwise the router falls back to
 ``auto`` (so ``engine="gpu"`` on a machine without a GPU still works, on the CPU).
@@ -19,6 +24,7 @@ from qstation.qpu.engines.base import Engine, EngineUnavailableError, Lowered, R
 from qstation.qpu.engines.clifford import CliffordEngine
 from qstation.qpu.engines.density import DensityMatrixEngine
 from qstation.qpu.engines.gpu import gpu_available, gpu_engines
+from qstation.qpu.engines.qsim import QsimTrajectoryEngine
 from qstation.qpu.engines.statevector import StatevectorEngine
 from qstation.qpu.engines.trajectories import TrajectoryEngine
 
@@ -34,7 +40,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Engine names accepted by :class:`Router` and ``Executor(engine=...)``.
-ENGINE_NAMES = ("auto", "statevector", "trajectories", "density_matrix", "stim", "gpu")
+ENGINE_NAMES = ("auto", "statevector", "trajectories", "density_matrix", "stim", "gpu", "qsim")
 DM_MAX_QUBITS = 8
 STIM_MIN_QUBITS = 12
 
@@ -50,6 +56,7 @@ class Router:
         self.trajectories = TrajectoryEngine()
         self.density = DensityMatrixEngine()
         self.stim = CliffordEngine()
+        self.qsim_trajectories = QsimTrajectoryEngine()
         self.gpu: tuple[Engine, Engine] | None = None
         if preference == "gpu":
             if gpu_available():
@@ -64,6 +71,7 @@ class Router:
             "trajectories": self.trajectories,
             "density_matrix": self.density,
             "stim": self.stim,
+            "qsim": self.qsim_trajectories,
         }
         return table.get(name)
 
@@ -86,6 +94,8 @@ class Router:
                 return self.density
             if clifford:
                 return self.stim
+            if self.qsim_trajectories.supports(circuit):
+                return self.qsim_trajectories
             if self.trajectories.supports(circuit):
                 return self.trajectories
         else:

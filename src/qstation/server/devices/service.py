@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qstation.qpu.calibration import CalibrationData, generate_calibration
 from qstation.qpu.device import DeviceSpec
+from qstation.qpu.drift import drift_calibration, drift_seed
 from qstation.qpu.registry import UnknownDeviceError, get_device
 from qstation.server.devices import architecture as arch
 from qstation.server.errors import BadRequest, Conflict, NotFound
@@ -52,9 +55,15 @@ def qc_uuid(alias: str) -> str:
 
 
 class DeviceService:
-    """Looks up hosted quantum computers and calibration sets (immutable ones are cached)."""
+    """Looks up hosted quantum computers and calibration sets (immutable ones are cached).
 
-    def __init__(self) -> None:
+    ``kept`` is how many of a quantum computer's newest calibration sets jobs may pin; older
+    ones are retired (``0``: none is ever retired). Retirement is computed from the database
+    when a job is submitted, so the per-process cache of immutable sets never goes stale.
+    """
+
+    def __init__(self, kept: int = 10) -> None:
+        self.kept = kept
         self._calibrations: dict[str, Calibration] = {}
 
     async def bootstrap(self, session: AsyncSession, names: list[str]) -> None:
@@ -74,7 +83,8 @@ class DeviceService:
                     status="online", created_at=now,
                 )
             )
-            await self.publish_calibration(session, name, generate_calibration(spec, spec.calibration_seed))
+            first = generate_calibration(spec, spec.calibration_seed)
+            await self.publish_calibration(session, name, first)
 
     async def publish_calibration(
         self, session: AsyncSession, qc: str, data: CalibrationData
@@ -120,15 +130,76 @@ class DeviceService:
         self._calibrations[row.id] = loaded
         return loaded
 
-    async def runnable_calibration(self, session: AsyncSession, alias: str, cal: str) -> Calibration:
+    async def runnable_calibration(self, session: AsyncSession, alias: str, cal: str
+                                   ) -> Calibration:
         """Like :meth:`calibration`, refusing retired sets (jobs cannot run on them)."""
         found = await self.calibration(session, alias, cal)
-        if found.retired:
+        if cal != "default" and (found.retired or await self.is_retired(session, found)):
             raise Conflict(
-                f"calibration set {found.id} of {alias!r} is retired; use the default set",
+                f"calibration set {found.id} of {alias!r} is retired: only the newest "
+                f"{self.kept} sets can be used; submit with the default set instead",
                 error_code="CALIBRATION_SET_RETIRED",
             )
         return found
+
+    async def is_retired(self, session: AsyncSession, cal: Calibration) -> bool:
+        """Whether ``cal`` is older than the newest :attr:`kept` sets of its computer."""
+        if self.kept <= 0:
+            return False
+        stmt = (
+            select(CalibrationSetRow.id)
+            .where(CalibrationSetRow.quantum_computer == cal.qc)
+            .order_by(CalibrationSetRow.created_at.desc())
+            .limit(self.kept)
+        )
+        return cal.id not in set((await session.scalars(stmt)).all())
+
+    async def recalibrate(self, session: AsyncSession, qc: str) -> str:
+        """Publish a new calibration set drifted from the current default; returns its id.
+
+        The new set becomes the default, and sets beyond the newest :attr:`kept` are marked
+        retired in the database (listings show it; job checks compute it anyway).
+        """
+        current = await self.calibration(session, qc, "default")
+        data = drift_calibration(current.data, drift_seed(current.id))
+        new_id = await self.publish_calibration(session, qc, data)
+        if self.kept > 0:
+            rows = await QuantumComputerRepository(session).list_calibrations(qc)
+            old = [r.id for r in rows[: max(len(rows) - self.kept, 0)] if not r.retired]
+            if old:
+                await session.execute(
+                    update(CalibrationSetRow).where(CalibrationSetRow.id.in_(old))
+                    .values(retired=True)
+                )
+        return new_id
+
+    async def recalibrate_if_due(self, session: AsyncSession, qc: str, every_s: float
+                                 ) -> str | None:
+        """Recalibrate ``qc`` when its newest set is older than ``every_s`` seconds.
+
+        Safe with several API processes: the quantum computer's row is locked first (on
+        PostgreSQL; SQLite serialises writers anyway), so only one of them publishes.
+        """
+        await session.execute(
+            select(QuantumComputerRow.alias).where(QuantumComputerRow.alias == qc)
+            .with_for_update()
+        )
+        newest = await session.scalar(
+            select(CalibrationSetRow.created_at)
+            .where(CalibrationSetRow.quantum_computer == qc)
+            .order_by(CalibrationSetRow.created_at.desc()).limit(1)
+        )
+        if newest is not None and time.time() - newest < every_s:
+            return None
+        return await self.recalibrate(session, qc)
+
+    async def calibration_rows(self, session: AsyncSession, qc: str
+                               ) -> Sequence[tuple[CalibrationSetRow, bool]]:
+        """Every calibration set of ``qc``, oldest first, with whether it is retired now."""
+        await self.get(session, qc)
+        rows = list(await QuantumComputerRepository(session).list_calibrations(qc))
+        cut = max(len(rows) - self.kept, 0) if self.kept > 0 else 0
+        return [(r, r.retired or i < cut) for i, r in enumerate(rows)]
 
 
 def _uuid(text: str) -> str:

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Header, Request, Response
 from qstation.queue.notify import CANCEL, QUEUE
 from qstation.server.deps import PrincipalDep, StateDep, unit_of_work
 from qstation.server.errors import BadRequest, NotImplementedOnTwin, PayloadTooLarge
+from qstation.server.jobs.service import scope
 
 router = APIRouter(prefix="/api/v1/jobs")
 JSON = "application/json"
@@ -73,7 +74,7 @@ async def submit_pulse_level(
 async def get_job(job_id: str, state: StateDep, principal: PrincipalDep) -> Response:
     """The job's status, timeline, errors and queue position."""
     async with unit_of_work(state) as session:
-        job = await state.jobs.get(session, job_id, principal.owner)
+        job = await state.jobs.get(session, job_id, scope(principal))
         data = await state.jobs.view(session, job)
     return Response(data.model_dump_json(), media_type=JSON)
 
@@ -82,7 +83,7 @@ async def get_job(job_id: str, state: StateDep, principal: PrincipalDep) -> Resp
 async def get_payload(job_id: str, state: StateDep, principal: PrincipalDep) -> Response:
     """The submitted request body, exactly as received."""
     async with unit_of_work(state) as session:
-        job = await state.jobs.get(session, job_id, principal.owner)
+        job = await state.jobs.get(session, job_id, scope(principal))
     return Response(job.payload, media_type=JSON)
 
 
@@ -92,7 +93,7 @@ async def get_artifact(
 ) -> Response:
     """``measurements`` or ``measurement_counts`` of a completed job."""
     async with unit_of_work(state) as session:
-        job = await state.jobs.get(session, job_id, principal.owner)
+        job = await state.jobs.get(session, job_id, scope(principal))
         if kind not in ("measurements", "measurement_counts"):
             raise NotImplementedOnTwin(f"artifact {kind!r} is not produced by circuit jobs")
         body = await state.jobs.artifact(session, job, kind)
@@ -103,7 +104,7 @@ async def get_artifact(
 async def cancel_job(job_id: str, state: StateDep, principal: PrincipalDep) -> Response:
     """Cancel a waiting job now, a processing one at its next circuit boundary."""
     async with unit_of_work(state, write=True) as session:
-        job = await state.jobs.get(session, job_id, principal.owner)
+        job = await state.jobs.get(session, job_id, scope(principal))
         tell_worker = await state.jobs.cancel(session, job)
     if tell_worker:
         state.notifier.publish(CANCEL, job.id)
@@ -114,7 +115,7 @@ async def cancel_job(job_id: str, state: StateDep, principal: PrincipalDep) -> R
 async def delete_job(job_id: str, state: StateDep, principal: PrincipalDep) -> Response:
     """Delete a job and its results (a running job is stopped)."""
     async with unit_of_work(state, write=True) as session:
-        job = await state.jobs.get(session, job_id, principal.owner)
+        job = await state.jobs.get(session, job_id, scope(principal))
         await state.jobs.delete(session, job)
     state.notifier.publish(CANCEL, job.id)
     return Response(status_code=204)

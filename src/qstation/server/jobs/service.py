@@ -30,9 +30,12 @@ from qstation.schemas.iqm_v1 import (
     JobStatus,
     TimelineEntry,
 )
+from qstation.server.bookings.service import waiting_message
 from qstation.server.config import Settings
+from qstation.server.deps import Principal
 from qstation.server.devices.service import Calibration, DeviceService
 from qstation.server.errors import BadRequest, Conflict, NotFound
+from qstation.server.usage.service import QuotaService
 from qstation.store.repositories import JobRecord, JobRepository
 
 SERVER = "iqm-server"
@@ -68,6 +71,7 @@ class JobService:
     def __init__(self, settings: Settings, devices: DeviceService) -> None:
         self.settings = settings
         self.devices = devices
+        self.quotas = QuotaService(settings)
 
     async def validate(
         self, session: AsyncSession, qc: str, body: bytes, use_timeslot: bool
@@ -144,6 +148,9 @@ class JobService:
         """Store and enqueue a validated job; returns ``(job id, created)``.
 
         A repeated idempotency key returns the job it first created.
+
+        Raises:
+            QuotaExceeded: the owner's quota refuses it (the transaction must roll back).
         """
         repo = JobRepository(session)
         if idempotency_key:
@@ -159,6 +166,7 @@ class JobService:
             "idempotency_key": idempotency_key, "created_at": time.time(), "attempts": 0,
             "cancel_requested": False, "progress": 0, "errors": [], "messages": _messages(sub),
         })
+        await self.quotas.charge(session, owner, sub.request.shots, len(sub.request.circuits))
         return job_id, True
 
     async def get(self, session: AsyncSession, job_id: str, owner: str | None = None) -> JobRecord:
@@ -176,13 +184,19 @@ class JobService:
         """The IQM ``JobData`` of a job."""
         repo = JobRepository(session)
         status = JobStatus(job.status)
+        messages = [JobMessage.model_validate(m) for m in job.messages]
+        if status is JobStatus.WAITING:
+            # Why it waits changes with bookings, so it is worked out on every read.
+            note = await waiting_message(session, job)
+            if note is not None:
+                messages.append(JobMessage.model_validate(note))
         return JobData(
             id=uuid.UUID(job.id),
             type="circuit",
             status=status,
             queue_position=await repo.queue_position(job) if status is JobStatus.WAITING else None,
             timeline=await self.timeline(session, job),
-            messages=[JobMessage.model_validate(m) for m in job.messages],
+            messages=messages,
             errors=[ErrorBody.model_validate(e) for e in job.errors],
             compilation=JobCompilation(calibration_set_id=uuid.UUID(job.calibration_set_id)),
             artifacts=_ARTIFACTS if status is JobStatus.COMPLETED else [],
@@ -240,6 +254,11 @@ def _messages(sub: Submission) -> list[dict[str, object]]:
         text = "queued for a reserved timeslot: it runs only during a booking of its owner"
         return [{"source": SERVER, "message": text}]
     return []
+
+
+def scope(principal: Principal) -> str | None:
+    """The owner whose jobs ``principal`` may see: their own; None (every job) for admins."""
+    return None if principal.is_admin else principal.owner
 
 
 def canonical_job_id(job_id: str) -> str:

@@ -1,0 +1,211 @@
+"""Job operations of IQMServerClient: submit, inspect, cancel, delete, fetch artifacts, wait."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Protocol
+from urllib.parse import quote
+from uuid import UUID
+
+from qstation.client._errors import APIError, NotFoundError
+from qstation.client._server_base import ServerBase, job_path
+from qstation.schemas.iqm_v1 import CircuitJobRequest, JobData, JobStatus, MeasurementCounts
+from qstation.schemas.qstation_v1 import JobPage
+
+_PROTOBUF = "application/protobuf"
+
+
+class _Protobuf(Protocol):
+    def SerializeToString(self) -> bytes: ...
+
+
+def _protobuf_bytes(message: bytes | _Protobuf) -> bytes:
+    return message if isinstance(message, bytes) else message.SerializeToString()
+
+
+class JobsAPI(ServerBase):
+    """Creating and following jobs."""
+
+    def submit_circuits(
+        self, run_request: CircuitJobRequest, *, use_timeslot: bool = False,
+        idempotency_key: str | None = None,
+    ) -> JobData:
+        """Submit a batch of circuits for execution.
+
+        The request carries an ``Idempotency-Key``, so it is safely retried after a lost
+        connection or a 502/503/504: the server returns the job the key first created.
+
+        Args:
+            run_request: the circuits and execution options.
+            use_timeslot: queue for a reserved timeslot instead of the shared FIFO queue.
+            idempotency_key: a key of your own to make resubmissions safe across calls
+                (default: a fresh random key, protecting this call's retries only).
+
+        Returns:
+            The new job's data; its ``id`` tracks it.
+
+        Raises:
+            InvalidRequestError: the server rejected the circuits (the message says why).
+            NotFoundError: unknown quantum computer or calibration set.
+        """
+        key = idempotency_key or str(uuid.uuid4())
+        timeslot = use_timeslot or self._timeslot_from_url
+        response = self._post(
+            f"/api/v1/jobs/{self.quantum_computer}/circuit", run_request,
+            params={"use_timeslot": str(timeslot).lower()},
+            headers={"Idempotency-Key": key}, safe=True,
+        )
+        return JobData.model_validate_json(response.content)
+
+    def submit_run(
+        self, run_definition: bytes | _Protobuf, *, use_timeslot: bool = False
+    ) -> JobData:
+        """Submit a pulse-level run (a protobuf ``RunDefinition``).
+
+        Raises:
+            NotSupportedByServerError: the server runs circuit jobs only (qstation does).
+        """
+        return self._submit_protobuf("run", run_definition, use_timeslot)
+
+    def submit_sweep(
+        self, sweep_definition: bytes | _Protobuf, *, use_timeslot: bool = False
+    ) -> JobData:
+        """Submit an N-dimensional pulse-level sweep (a protobuf sweep request).
+
+        Raises:
+            NotSupportedByServerError: the server runs circuit jobs only (qstation does).
+        """
+        return self._submit_protobuf("sweep", sweep_definition, use_timeslot)
+
+    def _submit_protobuf(
+        self, kind: str, message: bytes | _Protobuf, use_timeslot: bool
+    ) -> JobData:
+        response = self._request(
+            "POST", f"/api/v1/jobs/{self.quantum_computer}/{kind}",
+            params={"use_timeslot": str(use_timeslot).lower()},
+            content=_protobuf_bytes(message), headers={"Content-Type": _PROTOBUF},
+        )
+        return JobData.model_validate_json(response.content)
+
+    def get_job(self, job_id: str | UUID) -> JobData:
+        """The job's status, timeline, errors and queue position.
+
+        Raises:
+            NotFoundError: no such job (or not visible to this caller).
+        """
+        return self._get_model(job_path(job_id), JobData)
+
+    def cancel_job(self, job_id: str | UUID) -> None:
+        """Cancel a job: a waiting job at once, a running one at its next circuit boundary.
+
+        A job that already finished keeps its status.
+
+        Raises:
+            NotFoundError: no such job.
+        """
+        self._request("POST", job_path(job_id, "/cancel"))
+
+    def delete_job(self, job_id: str | UUID) -> None:
+        """Cancel a job if needed and delete it with its results.
+
+        Raises:
+            NotFoundError: no such job.
+        """
+        self._request("DELETE", job_path(job_id))
+
+    def get_submit_circuits_payload(self, job_id: str | UUID) -> CircuitJobRequest:
+        """The circuit job request as the server received it."""
+        return CircuitJobRequest.model_validate(self._get_json(job_path(job_id, "/payload")))
+
+    def get_submit_run_payload(self, job_id: str | UUID) -> bytes:
+        """The payload of a run job as the server received it (raw bytes)."""
+        return self._request("GET", job_path(job_id, "/payload")).content
+
+    def get_job_artifact_measurements(self, job_id: str | UUID) -> list[dict[str, list[list[int]]]]:
+        """Per circuit, each measurement key's shots (bits in locus order).
+
+        Raises:
+            NotFoundError: no such job, or it has not completed.
+        """
+        data: list[dict[str, list[list[int]]]] = self._get_json(
+            job_path(job_id, "/artifacts/measurements")
+        )
+        return data
+
+    def get_job_artifact_measurement_counts(self, job_id: str | UUID) -> list[MeasurementCounts]:
+        """Per circuit, the counts of each bitstring.
+
+        Raises:
+            NotFoundError: no such job, or it has not completed.
+        """
+        return self._get_list(job_path(job_id, "/artifacts/measurement_counts"), MeasurementCounts)
+
+    def get_job_artifact_sweep_results(self, job_id: str | UUID) -> bytes:
+        """The results of a sweep job (serialised protobuf).
+
+        Raises:
+            NotSupportedByServerError: circuit jobs have no sweep results.
+        """
+        return self._request("GET", job_path(job_id, "/artifacts/sweep_results")).content
+
+    # --- qstation additions -----------------------------------------------------------------
+
+    def wait_for_job_change(
+        self, job_id: str | UUID, known: JobStatus | None, timeout: float
+    ) -> JobData | None:
+        """Long-poll until the job's status differs from ``known`` (or is terminal).
+
+        Returns:
+            The job as it is when it changed or ``timeout`` ran out; None if the server has
+            no long-poll endpoint (then poll :meth:`get_job` instead).
+
+        Raises:
+            NotFoundError: no such job.
+        """
+        if self._long_poll is False:
+            return None
+        params: dict[str, Any] = {"timeout": max(0.0, min(timeout, 300.0))}
+        if known is not None:
+            params["status"] = known.value
+        path = f"/qstation/v1/jobs/{quote(str(job_id), safe='')}/wait"
+        try:
+            data = self._get_model(path, JobData, params=params,
+                                   timeout=params["timeout"] + self.timeout)
+        except APIError as err:
+            if _no_such_endpoint(err):
+                self._long_poll = False
+                return None
+            raise
+        self._long_poll = True
+        return data
+
+    def list_jobs(
+        self, *, limit: int = 50, cursor: str | None = None, status: JobStatus | None = None,
+        quantum_computer: str | None = None, all_users: bool = False,
+    ) -> JobPage:
+        """A page of the caller's jobs, newest first (a qstation endpoint).
+
+        Args:
+            limit: jobs per page (at most 500).
+            cursor: ``next_cursor`` of the previous page.
+            status: only jobs in this status.
+            quantum_computer: only jobs of this quantum computer.
+            all_users: every user's jobs (admins only).
+
+        Raises:
+            ForbiddenError: ``all_users`` without being an admin.
+        """
+        params: dict[str, Any] = {"limit": limit}
+        if all_users:
+            params["all_users"] = "true"
+        for name, value in (("cursor", cursor), ("status", status),
+                            ("quantum_computer", quantum_computer)):
+            if value is not None:
+                params[name] = str(value)
+        return self._get_model("/qstation/v1/jobs", JobPage, params=params)
+
+
+def _no_such_endpoint(err: APIError) -> bool:
+    if isinstance(err, NotFoundError):
+        return err.error_code != "JOB_NOT_FOUND"
+    return err.status_code in (405, 501)

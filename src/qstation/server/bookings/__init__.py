@@ -1,0 +1,1 @@
+"""Timeslots: administrators book a quantum computer for one user (see :mod:`.service`)."""

@@ -1,0 +1,1 @@
+"""Quotas (refused with 429 and ``Retry-After``) and usage reports (``/qstation/v1/usage``)."""

@@ -1,0 +1,52 @@
+"""The twin's measured behaviour agrees with its published calibration (through the API).
+
+Characterisation experiments (``bench/twin_report.py``) run as ordinary jobs: T1 and T2
+(Ramsey) within 10 %, readout assignment errors within 10 %, and the RB error per prx gate
+and the interleaved-RB error of cz within 20 %. Shot counts keep the statistical error a few
+times below the tolerance (binomial errors of ~0.3 % per point on 20k shots; the fits
+average many points), and fixed seeds keep the run reproducible.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from bench import twin_report as twin
+
+pytestmark = [pytest.mark.timeout(120), pytest.mark.slow]
+QC, Q, PAIR = "star-5", "QB1", ("QB1", "QB3")
+
+
+@pytest.fixture()
+def values(test_client: Any) -> dict[str, float]:
+    return twin.published(test_client, QC)
+
+
+def test_t1_and_t2_match_the_calibration(test_client: Any, values: dict[str, float]) -> None:
+    t1 = values[f"characterization.model.{Q}.t1_time"]
+    t2 = values[f"characterization.model.{Q}.t2_time"]
+    assert twin.t1(test_client, QC, Q) == pytest.approx(t1, rel=0.10)
+    assert twin.t2_ramsey(test_client, QC, Q) == pytest.approx(t2, rel=0.10)
+
+
+def test_readout_and_prx_rb_match_the_calibration(
+    test_client: Any, values: dict[str, float]
+) -> None:
+    cal_error = 1 - twin.prx_fidelity(values, Q)
+    rb_error = twin.rb_prx(test_client, QC, Q)
+    assert rb_error == pytest.approx(cal_error, rel=0.20)
+    p01, p10 = twin.readout(test_client, QC, Q, rb_error)
+    assert p01 == pytest.approx(
+        twin.metric(values, "metrics.ssro.", f".{Q}.error_0_to_1"), rel=0.10
+    )
+    assert p10 == pytest.approx(
+        twin.metric(values, "metrics.ssro.", f".{Q}.error_1_to_0"), rel=0.10
+    )
+
+
+def test_cz_interleaved_rb_matches_the_calibration(
+    test_client: Any, values: dict[str, float]
+) -> None:
+    cal_error = 1 - twin.metric(values, "metrics.irb.cz.", f".{PAIR[0]}__{PAIR[1]}.fidelity")
+    assert twin.irb_cz(test_client, QC, PAIR) == pytest.approx(cal_error, rel=0.20)
