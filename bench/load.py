@@ -217,12 +217,14 @@ def main() -> None:
     with fresh_database() as db, tempfile.TemporaryDirectory() as tmp, serve_process(
         Path(tmp) / "d", QCS, "--no-workers", "--database-url", db
     ) as url:
-        for count in (int(w) for w in args.workers.split(",")):
+        for count in (int(w) for w in args.workers.split(",") if w):
             with workers(db, url, count):
                 r = asyncio.run(closed_loop(url, args.clients, args.seconds))
             print(f"| {args.clients} clients, submit+wait | {count} | {r['jobs']} | "
                   f"{r['rate']:.1f} | {r['p50']:.0f} | {r['p99']:.0f} | {r['errors']} |",
                   flush=True)
+            if r["first_error"]:
+                print(f"\nfirst error: {r['first_error'][0]}\n")
         if args.burst:
             with workers(db, url, 4):
                 r = asyncio.run(burst(url, args.burst, args.groups))

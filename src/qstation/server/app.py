@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from qstation import __version__
@@ -69,6 +70,15 @@ def install_error_handlers(app: FastAPI) -> None:
         log.warning("database unavailable: %s", exc)
         return _error(request, 503, "the database is unavailable; retry later",
                       "SERVICE_UNAVAILABLE")
+
+    @app.exception_handler(SQLAlchemyTimeoutError)
+    async def overloaded(request: Request, exc: SQLAlchemyTimeoutError) -> JSONResponse:
+        # Every pooled connection stayed busy for the pool timeout: transient overload.
+        log.warning("database pool exhausted: %s", exc)
+        response = _error(request, 503, "the server is overloaded; retry shortly",
+                          "SERVICE_UNAVAILABLE")
+        response.headers["Retry-After"] = "1"
+        return response
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception) -> JSONResponse:

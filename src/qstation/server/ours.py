@@ -19,8 +19,10 @@ from qstation.server.jobs.service import canonical_job_id, scope
 from qstation.store.repositories import JobRepository
 
 router = APIRouter(prefix="/qstation/v1")
-# Waiters re-read the database at least this often, in case a notification was lost.
+# Waiters re-read the database in case a notification was lost: soon at first, then less
+# often (doubling up to the maximum), so a thousand idle long-polls do not load the database.
 _POLL_S = 0.5
+_MAX_POLL_S = 4.0
 
 
 @router.get("/health")
@@ -82,9 +84,11 @@ async def wait_for_job(
     """
     deadline = time.monotonic() + timeout
     job_id = canonical_job_id(job_id)
+    poll = _POLL_S
     while True:
         # Listen before reading, so a change between the read and the wait is not missed.
-        woken = asyncio.ensure_future(state.notifier.wait(JOB, job_id, _POLL_S))
+        woken = asyncio.ensure_future(state.notifier.wait(JOB, job_id, poll))
+        poll = min(poll * 2, _MAX_POLL_S)
         await asyncio.sleep(0)
         async with unit_of_work(state) as session:
             job = await state.jobs.get(session, job_id, scope(principal))

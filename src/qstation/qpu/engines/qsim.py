@@ -18,7 +18,6 @@ keeps the NumPy engines.
 from __future__ import annotations
 
 import math
-import os
 from functools import cache
 from types import ModuleType
 from typing import Any
@@ -52,9 +51,11 @@ def qsim_available() -> bool:
 
 
 def _simulator(seed: int) -> Any:
+    # cpu_threads=0 lets qsim pick; an explicit 2 on a shared 2-core box was 5-25x slower
+    # (OpenMP threads spinning against other processes), measured in one process.
     mods = _modules()
     assert mods is not None
-    return mods[1].QSimSimulator(mods[1].QSimOptions(cpu_threads=os.cpu_count() or 1),
+    return mods[1].QSimSimulator(mods[1].QSimOptions(cpu_threads=0),
                                  seed=seed)
 
 
