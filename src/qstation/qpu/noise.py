@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import cache
+from functools import lru_cache
 
 from qstation.qpu.calibration import CalibrationData
 from qstation.qpu.durations import FALLBACK_DURATIONS
@@ -54,7 +54,7 @@ class NoiseModel:
         return math.isfinite(self.t1[q]) or math.isfinite(self.t2[q])
 
 
-@cache
+@lru_cache(maxsize=65536)  # bounded: random angles/intervals would grow it forever
 def relaxation(t1: float, t2: float, t: float) -> tuple[float, float]:
     """Thermal relaxation over ``t`` seconds as ``(gamma, coherence)``.
 

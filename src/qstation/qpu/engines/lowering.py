@@ -11,7 +11,7 @@ conditional phase just before any instruction on either qubit that does not comm
 from __future__ import annotations
 
 import math
-from functools import cache, lru_cache
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -29,7 +29,7 @@ SWAP = np.eye(4, dtype=np.complex128)[[0, 2, 1, 3]]
 _ZZ_FLUSH = frozenset({"prx", "cc_prx", "move", "measure", "reset"})
 
 
-@cache
+@lru_cache(maxsize=4096)  # bounded: random angles/intervals would grow it forever
 def prx_matrix(angle: float, phase: float) -> Matrix:
     """exp(-i (X cos φ + Y sin φ) θ/2) = RZ(φ)·RX(θ)·RZ(-φ)."""
     c, s = math.cos(angle / 2), math.sin(angle / 2)

@@ -93,7 +93,8 @@ def quality_metrics(
             (f"characterization.model.{q}.t1_time", c.t1, "s"),
             (f"characterization.model.{q}.t2_time", c.t2, "s"),
             (f"metrics.rb.prx.{prx}.{q}.fidelity", c.prx_fidelity, ""),
-            (f"metrics.ssro.measure.{meas}.{q}.fidelity", 1 - (c.readout_p01 + c.readout_p10) / 2, ""),
+            (f"metrics.ssro.measure.{meas}.{q}.fidelity",
+             1 - (c.readout_p01 + c.readout_p10) / 2, ""),
             (f"metrics.ssro.measure.{meas}.{q}.error_0_to_1", c.readout_p01, ""),
             (f"metrics.ssro.measure.{meas}.{q}.error_1_to_0", c.readout_p10, ""),
         ]
@@ -120,7 +121,7 @@ def _set(
     ts = datetime.fromtimestamp(created_at, UTC)
     return ObservationSet(
         observation_set_id=UUID(set_id),
-        observation_set_type=kind,  # type: ignore[arg-type]
+        observation_set_type=kind,
         describes_id=UUID(describes) if describes else None,
         dut_label=spec.dut_label,
         created_timestamp=ts,
