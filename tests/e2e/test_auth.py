@@ -13,6 +13,7 @@ import pytest
 from qstation.client import (
     ClientAuthenticationError,
     ClientConfigurationError,
+    ConflictError,
     ForbiddenError,
     IQMClient,
     IQMServerClient,
@@ -199,3 +200,15 @@ def test_only_admins_manage_users(app: Any) -> None:
         ).list_quantum_computers()
     with pytest.raises(NotFoundError):
         admin.delete_user("bob")
+
+
+def test_removed_users_name_is_not_reused_while_their_jobs_remain(app: Any) -> None:
+    admin = IQMServerClient(URL, http_client=app, **ADMIN)
+    bob = sdk(app, username="bob", password="bob-pass-12")
+    job = bob.run([bell()], shots=10)
+    job.wait(timeout=30)
+    admin.delete_user("bob")
+    # A new "bob" would inherit the old one's jobs, so the name stays retired.
+    with pytest.raises(ConflictError, match="removed user"):
+        admin.create_user("bob", "new-bob-pass-1")
+    admin.create_user("robert", "robert-pass-1")

@@ -46,8 +46,8 @@ def local_calibration_views(device: LocalDevice) -> CalibrationViews:
     Returns:
         The three views, shaped exactly as ``qstation serve`` publishes them.
     """
-    # The builders are pure functions of the device spec and calibration (qpu + schemas only).
-    from qstation.server.devices import architecture as arch
+    # The views are pure functions of the device spec and calibration (qpu + schemas only).
+    from qstation.qpu import views as arch
 
     content = json.dumps(device.calibration.to_json(), sort_keys=True)
     cal_id = str(uuid.uuid5(_NAMESPACE, f"{device.name}:{content}"))

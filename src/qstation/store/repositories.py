@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from qstation.store import orm
 from qstation.store.orm import (
     CalibrationSetRow,
-    JobRow,
     QuantumComputerRow,
 )
 
@@ -155,6 +154,11 @@ class JobRepository:
             .values(status=to, **values)
         )
         return bool((await self._run(stmt)).rowcount)
+
+    async def owner_has_jobs(self, owner: str) -> bool:
+        """Whether any job of ``owner`` is stored."""
+        stmt = select(JOBS.c.seq).where(JOBS.c.owner == owner).limit(1)
+        return (await self._run(stmt)).first() is not None
 
     async def request_cancel(self, job_id: str) -> bool:
         return bool((await self._run(_REQUEST_CANCEL, {"job_id_": job_id})).rowcount)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from qstation.qpu.calibration import generate_calibration
 from qstation.qpu.drift import T1_BOUNDS, T2_BOUNDS, drift_calibration
 from qstation.qpu.registry import get_device
-from qstation.server.devices.architecture import dynamic_architecture
+from qstation.qpu.views import dynamic_architecture
 
 
 def test_drift_is_seeded_bounded_and_slow() -> None:

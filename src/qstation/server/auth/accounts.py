@@ -21,6 +21,7 @@ from qstation.server.deps import Principal
 from qstation.server.errors import BadRequest, Conflict, Forbidden, NotFound
 from qstation.store.auth_orm import AuthTokenRow, UserRow
 from qstation.store.auth_repositories import TokenRepository, UserRepository
+from qstation.store.repositories import JobRepository
 
 
 def _ts(value: float | None) -> datetime | None:
@@ -63,6 +64,12 @@ class AccountService:
         users = UserRepository(session)
         if await users.get(new.username) is not None:
             raise Conflict(f"user {new.username!r} already exists", error_code="USER_EXISTS")
+        if await JobRepository(session).owner_has_jobs(new.username):
+            # Jobs are owned by name: a new account under a removed user's name would see them.
+            raise Conflict(
+                f"the name {new.username!r} belonged to a removed user whose jobs are still "
+                "stored; choose another name", error_code="USERNAME_RETIRED",
+            )
         password_hash = await asyncio.to_thread(hash_password, new.password)
         row = UserRow(username=new.username, password_hash=password_hash,
                       is_admin=new.is_admin, created_at=time.time())

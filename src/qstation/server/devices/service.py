@@ -15,7 +15,7 @@ from qstation.qpu.calibration import CalibrationData, generate_calibration
 from qstation.qpu.device import DeviceSpec
 from qstation.qpu.drift import drift_calibration, drift_seed
 from qstation.qpu.registry import UnknownDeviceError, get_device
-from qstation.server.devices import architecture as arch
+from qstation.qpu import views as arch
 from qstation.server.errors import BadRequest, Conflict, NotFound
 from qstation.store.orm import CalibrationSetRow, QuantumComputerRow
 from qstation.store.repositories import QuantumComputerRepository

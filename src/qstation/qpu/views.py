@@ -1,4 +1,8 @@
-"""Wire views of a device and its calibration set: DQA, SQA and observation sets."""
+"""Wire views of a device and its calibration set: DQA, SQA and observation sets.
+
+Pure functions of a device spec and a calibration (qpu and schemas only), shared by the
+server and by in-process twins, so both publish identical documents.
+"""
 
 from __future__ import annotations
 
