@@ -151,6 +151,8 @@ CASES = [
     Case("GET", "/qstation/v1/bookings", admin(200)),
     Case("POST", "/qstation/v1/bookings", admin(201), "booking"),
     Case("DELETE", "/qstation/v1/bookings/{booking}", admin(204)),
+    Case("GET", "/qstation/v1/quantum-computers/star-5/calibration-sets", everyone(200)),
+    Case("POST", "/qstation/v1/quantum-computers/lattice-20/recalibrate", admin(200)),
     Case("GET", "/qstation/v1/usage", everyone(200)),
     Case("GET", "/qstation/v1/usage?username=alice", {**owner(200), "other": 403, "member": 403}),
     Case("POST", "/qstation/v1/auth/token", public(401), "login"),

@@ -124,3 +124,26 @@ def test_database_outage_gives_503_and_recovers(tmp_path: Path, pg_url: str) -> 
         finally:
             stop([worker])
     assert final == ["completed"] * 6
+
+
+@pytest.mark.skipif(shutil.which("pg_ctlcluster") is None or os.geteuid() != 0,
+                    reason="stopping PostgreSQL needs pg_ctlcluster and root")
+def test_worker_rides_out_a_database_outage(tmp_path: Path, pg_url: str) -> None:
+    body = job(*[bell("QB1", "QB3")] * 50, shots=500)
+    with _api(tmp_path, pg_url) as (url, _):
+        worker = start_worker(pg_url, "star-5")
+        try:
+            ids = [httpx.post(f"{url}{SUBMIT}", json=body, timeout=10).json()["id"]
+                   for _ in range(4)]
+            wait_status(url, ids[0], {"processing", *TERMINAL})
+            _cluster("stop")
+            try:
+                time.sleep(3)
+                assert worker.poll() is None, "the worker died with the database"
+            finally:
+                _cluster("start")
+            final = [wait_status(url, j, TERMINAL)["status"] for j in ids]
+            assert worker.poll() is None
+        finally:
+            stop([worker])
+    assert final == ["completed"] * 4

@@ -37,19 +37,33 @@ class PostgresNotifier:
         self._pending: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
-        self._listen = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
-        self._send = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
-        await self._listen.execute(f"LISTEN {CHANNEL}")
         self._reader = asyncio.create_task(self._read())
 
+    async def _connect(self) -> None:
+        for conn in (self._listen, self._send):
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    await conn.close()
+        self._send = None
+        self._listen = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
+        await self._listen.execute(f"LISTEN {CHANNEL}")
+        self._send = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
+
     async def _read(self) -> None:
-        assert self._listen is not None
-        try:
-            async for note in self._listen.notifies():
-                topic, _, payload = note.payload.partition("|")
-                self._waiters.dispatch(topic, payload)
-        except psycopg.Error as err:  # connection lost: waits fall back to polling
-            log.warning("notification listener stopped: %s", err)
+        # Reconnects after an outage; meanwhile waits time out and callers poll.
+        delay = 0.5
+        while True:
+            try:
+                await self._connect()
+                delay = 0.5
+                assert self._listen is not None
+                async for note in self._listen.notifies():
+                    topic, _, payload = note.payload.partition("|")
+                    self._waiters.dispatch(topic, payload)
+            except (psycopg.Error, OSError) as err:
+                log.warning("notification listener lost (%s); reconnecting", err)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
 
     def publish(self, topic: str, payload: str) -> None:
         if self._send is None:

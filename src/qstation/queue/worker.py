@@ -22,6 +22,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from qstation.qpu.calibration import CalibrationData
 from qstation.qpu.device import DeviceSpec
@@ -34,6 +35,7 @@ from qstation.store.db import make_sync_engine
 from qstation.store.orm import CalibrationSetRow, QuantumComputerRow
 
 log = logging.getLogger("qstation.worker")
+_OUTAGE_MIN_S, _OUTAGE_MAX_S = 0.5, 10.0
 _Finished = tuple[q.Claimed, str, list[dict[str, Any]] | None, Outcome | None]
 
 
@@ -59,34 +61,54 @@ class Worker:
         self.engine_name = engine
         self.noise = noise
         self._db = make_sync_engine(database_url)
+        self._last_reap = 0.0
         self._specs: dict[str, DeviceSpec] = {}
         self._executors: dict[str, tuple[CalibrationData, Executor]] = {}
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Serve until ``stop`` is set; the job in hand is finished first."""
+        """Serve until ``stop`` is set; the job in hand is finished first.
+
+        While the database is unreachable the worker keeps the finished job's result and
+        retries with a capped backoff: an outage delays results, it never loses them.
+        """
         await self.notifier.start()
-        last_reap = 0.0
         done: _Finished | None = None
+        delay = _OUTAGE_MIN_S
         try:
             while not stop.is_set():
-                if time.monotonic() - last_reap > self.reap_every_s:
-                    self._reap()
-                    last_reap = time.monotonic()
-                # Listen before claiming, so a job queued meanwhile wakes us at once.
-                woken = asyncio.ensure_future(self.notifier.wait(QUEUE, None, self.poll_s))
-                await asyncio.sleep(0)
-                claimed = self._finish_and_claim(done)
-                done = None
-                if claimed is None:
-                    await self._idle(stop, woken)
-                    continue
-                await _cancel(woken)
-                self.notifier.publish(JOB, claimed.id)
-                done = await self._execute(claimed)
-            self._finish_and_claim(done, claim_next=False)
+                try:
+                    done = await self._step(stop, done)
+                    delay = _OUTAGE_MIN_S
+                except DBAPIError as err:
+                    log.warning("database unavailable (%s); retrying in %.1f s", err, delay)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), delay)
+                    delay = min(delay * 2, _OUTAGE_MAX_S)
+            with contextlib.suppress(DBAPIError):
+                self._finish_and_claim(done, claim_next=False)
         finally:
             await self.notifier.close()
             self._db.dispose()
+
+    async def _step(self, stop: asyncio.Event, done: _Finished | None) -> _Finished | None:
+        """Record ``done``, claim and run the next job; returns it finished (None if idle)."""
+        if time.monotonic() - self._last_reap > self.reap_every_s:
+            self._reap()
+            self._last_reap = time.monotonic()
+        # Listen before claiming, so a job queued meanwhile wakes us at once.
+        woken = asyncio.ensure_future(self.notifier.wait(QUEUE, None, self.poll_s))
+        await asyncio.sleep(0)
+        try:
+            claimed = self._finish_and_claim(done)
+        except BaseException:
+            await _cancel(woken)
+            raise
+        if claimed is None:
+            await self._idle(stop, woken)
+            return None
+        await _cancel(woken)
+        self.notifier.publish(JOB, claimed.id)
+        return await self._execute(claimed)
 
     async def _idle(self, stop: asyncio.Event, woken: asyncio.Future[bool]) -> None:
         stopper: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
@@ -173,8 +195,12 @@ class Worker:
         while True:
             # A cancel notification cuts the wait short; the database stays the authority.
             await self.notifier.wait(CANCEL, claimed.id, interval)
-            with self._db.begin() as conn:
-                state = q.heartbeat(conn, claimed.id, self.id, self.lease_s)
+            try:
+                with self._db.begin() as conn:
+                    state = q.heartbeat(conn, claimed.id, self.id, self.lease_s)
+            except DBAPIError as err:  # keep simulating; the lease outlives short outages
+                log.warning("heartbeat failed: %s", err)
+                continue
             if state is None or state:
                 cancel.set()
 

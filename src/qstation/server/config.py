@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     max_circuits: int = 1_000
     max_payload_bytes: int = 16 * 1024 * 1024
     #: Per-user quotas (None: unlimited), refused with 429 and Retry-After: unfinished
-    #: (waiting or processing) jobs at once, and shots × circuits per UTC day.
+    #: (waiting or processing) jobs at once, and shots x circuits per UTC day.
     max_queued_jobs: int | None = None
     max_shots_per_day: int | None = None
     quota_retry_after_seconds: float = 10.0  # Retry-After when too many jobs are queued

@@ -115,7 +115,7 @@ async def recalibrate(qc: str, state: StateDep, principal: PrincipalDep) -> dict
 
 
 @router.get("/quantum-computers/{qc}/calibration-sets")
-async def calibration_sets(qc: str, state: StateDep) -> dict[str, object]:
+async def calibration_sets(qc: str, state: StateDep, _: PrincipalDep) -> dict[str, object]:
     """The calibration sets of ``qc``, newest first, with the default and retired ones marked."""
     async with unit_of_work(state) as session:
         row = await state.devices.get(session, qc)
