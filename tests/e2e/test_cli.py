@@ -192,3 +192,9 @@ def test_progress_display_plain_lines() -> None:
     text = "".join(lines)
     assert text.count("waiting (position 2 in queue)") == 1
     assert "processing" in text and "completed" in text
+
+
+def test_usage_command(server_url: str) -> None:
+    result = run("usage", "--server", server_url, "--qc", "lattice-20")
+    assert "QPU S TOTAL" in result.output
+    assert "limits: queued jobs" in result.output

@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -44,6 +44,14 @@ def exit_code(err: BaseException) -> int:
     return next(code for name, code in _EXIT_CODES if isinstance(err, getattr(sdk, name)))
 
 
+def _report(err: Exception) -> NoReturn:
+    from qstation.client import QStationError
+
+    assert isinstance(err, QStationError)
+    click.echo(f"error: {err}", err=True)
+    raise click.exceptions.Exit(exit_code(err)) from err
+
+
 class SDKGroup(click.Group):
     """A command group that reports SDK errors as one line and a meaningful exit code."""
 
@@ -53,8 +61,19 @@ class SDKGroup(click.Group):
         try:
             return super().invoke(ctx)
         except QStationError as err:
-            click.echo(f"error: {err}", err=True)
-            raise click.exceptions.Exit(exit_code(err)) from err
+            _report(err)
+
+
+class SDKCommand(click.Command):
+    """A single command with the same error reporting as :class:`SDKGroup`."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from qstation.client import QStationError
+
+        try:
+            return super().invoke(ctx)
+        except QStationError as err:
+            _report(err)
 
 
 def connection_options(func: F) -> F:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import click
 
-from qstation.cli._common import SDKGroup, table, with_client
-from qstation.client import IQMClient
-from qstation.client._api_bookings import add_booking, list_bookings, remove_booking
+from qstation.cli._common import SDKCommand, SDKGroup, table, with_client
+
+if TYPE_CHECKING:  # the SDK is imported when a command runs, not when `qstation` starts
+    from qstation.client import IQMClient
 
 
 def _instant(text: str) -> datetime:
@@ -47,7 +49,7 @@ def bookings_add(client: IQMClient, username: str, start: str, end: str | None,
         raise click.UsageError("give exactly one of --end and --duration")
     starts = _instant(start)
     ends = _instant(end) if end else starts + _duration(duration or "0")
-    booking = add_booking(client.server, client.quantum_computer, username, starts, ends, note)
+    booking = client.server.add_booking(client.quantum_computer, username, starts, ends, note)
     click.echo(f"booked {booking.quantum_computer} for {booking.username} from "
                f"{booking.starts_at.isoformat()} to {booking.ends_at.isoformat()}: {booking.id}")
 
@@ -63,8 +65,8 @@ def bookings_list(client: IQMClient, username: str | None, all_qcs: bool, past: 
     rows = [
         (b.id, b.quantum_computer, b.username, b.starts_at.isoformat(), b.ends_at.isoformat(),
          "yes" if b.active else "", b.note)
-        for b in list_bookings(client.server, quantum_computer=qc, username=username,
-                               include_past=past)
+        for b in client.server.list_bookings(quantum_computer=qc, username=username,
+                                             include_past=past)
     ]
     click.echo(table(("ID", "QC", "USER", "STARTS", "ENDS", "ACTIVE", "NOTE"), rows))
 
@@ -74,8 +76,26 @@ def bookings_list(client: IQMClient, username: str | None, all_qcs: bool, past: 
 @with_client
 def bookings_remove(client: IQMClient, booking_id: str) -> None:
     """Remove a booking; an open window closes at once."""
-    remove_booking(client.server, booking_id)
+    client.server.remove_booking(booking_id)
     click.echo(f"removed booking {booking_id}")
 
 
-BOOKING_COMMANDS = (bookings,)
+@click.command(cls=SDKCommand)
+@click.option("--user", "username", default=None, help="One user's usage (admins).")
+@with_client
+def usage(client: IQMClient, username: str | None) -> None:
+    """Show consumption: jobs and shots today, queued jobs, QPU seconds."""
+    report = client.server.usage(username)
+    rows = [
+        (u.username or "-", u.day, u.jobs_today, u.shots_today, u.queued_jobs, u.jobs_run,
+         f"{u.qpu_seconds_today:.3f}", f"{u.qpu_seconds_total:.3f}")
+        for u in report.users
+    ]
+    click.echo(table(("USER", "DAY", "JOBS", "SHOTS", "QUEUED", "RUN", "QPU S TODAY",
+                      "QPU S TOTAL"), rows))
+    limits = report.limits
+    click.echo(f"limits: queued jobs {limits.max_queued_jobs or 'none'}, "
+               f"shots per day {limits.max_shots_per_day or 'none'}")
+
+
+BOOKING_COMMANDS = (bookings, usage)

@@ -120,7 +120,6 @@ class _Supervisor:
 
     def __init__(self, settings: object, count: int) -> None:
         from qstation.server.config import Settings
-
         from qstation.store.db import is_sqlite
 
         assert isinstance(settings, Settings)

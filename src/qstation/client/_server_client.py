@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from qstation.client._api_accounts import AccountsAPI
+from qstation.client._api_admin import AdminAPI
 from qstation.client._api_discovery import DiscoveryAPI
 from qstation.client._api_jobs import JobsAPI
 
 
-class IQMServerClient(DiscoveryAPI, JobsAPI, AccountsAPI):
+class IQMServerClient(DiscoveryAPI, JobsAPI, AccountsAPI, AdminAPI):
     """One-to-one access to every operation of an IQM Server API v1 server.
 
     Each method is one HTTP request (long-polls and safe retries aside) and returns the
