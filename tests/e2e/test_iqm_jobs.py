@@ -74,18 +74,32 @@ def test_payload_is_echoed_exactly(test_client: Any) -> None:
     assert echoed.content == raw
 
 
-def test_queue_position_counts_jobs_ahead(test_client: Any) -> None:
-    big = job(*[bell("QB1", "QB3")] * 200, shots=2000)
-    ids = [submit(test_client, big).json()["id"] for _ in range(3)]
-    last = test_client.get(f"/api/v1/jobs/{ids[-1]}").json()
-    if last["status"] == "waiting":
-        first = test_client.get(f"/api/v1/jobs/{ids[0]}").json()
-        ahead = 1 if first["status"] == "waiting" else 0
-        second = test_client.get(f"/api/v1/jobs/{ids[1]}").json()
-        ahead += 1 if second["status"] == "waiting" else 0
-        assert last["queue_position"] == ahead
-    for job_id in ids:
-        test_client.post(f"/api/v1/jobs/{job_id}/cancel")
+def _set_status(settings: Any, qc: str, status: str) -> None:
+    from sqlalchemy import text
+
+    from qstation.store.db import make_sync_engine
+
+    engine = make_sync_engine(settings.resolved_database_url())
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE quantum_computers SET status = :s WHERE alias = :qc"),
+                     {"s": status, "qc": qc})
+    engine.dispose()
+
+
+def test_queue_position_counts_jobs_ahead(test_client: Any, app_settings: Any) -> None:
+    # An offline machine accepts jobs and holds them, so the queue stands still.
+    _set_status(app_settings, "star-5", "offline")
+    ids = [submit(test_client, job(bell("QB1", "QB3"), shots=10)).json()["id"] for _ in range(3)]
+    positions = [test_client.get(f"/api/v1/jobs/{i}").json()["queue_position"] for i in ids]
+    assert positions == [0, 1, 2]
+    test_client.post(f"/api/v1/jobs/{ids[0]}/cancel")
+    assert test_client.get(f"/api/v1/jobs/{ids[2]}").json()["queue_position"] == 1
+    _set_status(app_settings, "star-5", "online")
+    done = [wait(test_client, i) for i in ids[1:]]
+    assert [d["status"] for d in done] == ["completed", "completed"]
+    starts = [next(e["timestamp"] for e in d["timeline"] if e["status"] == "execution_started")
+              for d in done]
+    assert starts == sorted(starts)  # FIFO
 
 
 def test_cancel_waiting_and_processing_jobs(test_client: Any) -> None:

@@ -93,13 +93,21 @@ def test_users_see_only_their_own_jobs(harness: QaasHarness) -> None:
 
 def test_account_routes_need_authority(harness: QaasHarness) -> None:
     grant = {"grant_type": "password", "username": "alice", "password": "alice-password"}
-    token = harness.http.post("/qstation/v1/auth/token", json=grant).json()["access_token"]
-    alice = {"Authorization": f"Bearer {token}"}
-    own = harness.http.post("/qstation/v1/qaas/api-keys", json={"label": "mine"}, headers=alice)
+
+    def alice() -> dict[str, str]:
+        # This harness's tokens live 1 s (to test refresh elsewhere): log in per request.
+        token = harness.http.post("/qstation/v1/auth/token", json=grant).json()["access_token"]
+        return {"Authorization": f"Bearer {token}"}
+
+    own = harness.http.post("/qstation/v1/qaas/api-keys", json={"label": "mine"}, headers=alice())
     assert own.status_code == 201 and own.json()["username"] == "alice"
-    other = harness.http.post("/qstation/v1/qaas/api-keys", json={"username": "bob"}, headers=alice)
+    other = harness.http.post(
+        "/qstation/v1/qaas/api-keys", json={"username": "bob"}, headers=alice()
+    )
     assert other.status_code == 403
-    role = harness.http.put("/qstation/v1/qaas/users/alice", json={"role": "member"}, headers=alice)
+    role = harness.http.put(
+        "/qstation/v1/qaas/users/alice", json={"role": "member"}, headers=alice()
+    )
     assert role.status_code == 403
 
 
