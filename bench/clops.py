@@ -5,7 +5,7 @@
 M parametrized QV-32 templates (5 qubits, 5 layers of random-pair SU(4) blocks) are
 transpiled once for ``lattice-20``; then K rounds each bind fresh parameters to every
 template, run them, and derive the next round's parameters from the measured counts (the
-feedback loop CLOPS asks for). CLOPS = M × K × S × D / elapsed, with D = log2(QV) = 5 layers;
+feedback loop CLOPS asks for). CLOPS = M x K x S x D / elapsed, with D = log2(QV) = 5 layers;
 elapsed covers binding, conversion, submission, queueing, simulation and result retrieval of
 all K rounds, against a real ``qstation serve`` (one worker, noise on) on this machine.
 Templates of a round run ``--batch`` per job (they are independent; rounds are sequential).
@@ -31,25 +31,24 @@ PUBLISHED = [("IQM Garnet (published)", 2_600), ("IBM Heron r2 (published)", 210
 
 
 def template(index: int, rng: np.random.Generator) -> QuantumCircuit:
-    """One QV-32 template: each layer pairs the qubits at random; each pair gets a
-    parametrized SU(4) block (the standard three-CX form, 15 parameters)."""
-    params = ParameterVector(f"t{index}", LAYERS * (QUBITS // 2) * 15)
+    """One QV-32 template in native gates, as CLOPS templates are: each layer pairs the
+    qubits at random; each pair gets a parametrized SU(4) block of ``r`` gates around three
+    CZs (24 angles per block)."""
+    per_block = 24
+    params = ParameterVector(f"t{index}", LAYERS * (QUBITS // 2) * per_block)
     qc = QuantumCircuit(QUBITS, QUBITS, name=f"qv32-{index}")
     it = iter(params)
     for _ in range(LAYERS):
         order = rng.permutation(QUBITS)
         for a, b in zip(order[0::2], order[1::2], strict=False):
-            a, b = int(a), int(b)
-            qc.u(next(it), next(it), next(it), a)
-            qc.u(next(it), next(it), next(it), b)
-            qc.cx(a, b)
-            qc.rz(next(it), a)
-            qc.ry(next(it), b)
-            qc.cx(b, a)
-            qc.ry(next(it), b)
-            qc.cx(a, b)
-            qc.u(next(it), next(it), next(it), a)
-            qc.u(next(it), next(it), next(it), b)
+            pair = (int(a), int(b))
+            for step in range(4):
+                for q in pair:
+                    qc.r(next(it), next(it), q)
+                    if step in (0, 3):
+                        qc.r(next(it), next(it), q)
+                if step < 3:
+                    qc.cz(*pair)
     qc.measure(range(QUBITS), range(QUBITS))
     return qc
 

@@ -57,7 +57,7 @@ def test_textbook_circuits_match_aer(ideal_url: str, qc: str) -> None:
         assert {len(k) for k in ours} == {len(k) for k in ref}, circuits[index].name
         textbook.same_distribution(ours, ref)
     counts = result.get_counts()
-    assert max(counts[4], key=counts[4].get) == "1011"  # Bernstein–Vazirani secret
+    assert max(counts[4], key=counts[4].get) == "1011"  # Bernstein-Vazirani secret
     assert set(counts[6]) <= {"10 0", "10 1", "11 1", "11 0"} and "11 1" in counts[6]
     memory = result.get_memory(6)
     assert len(memory) == SHOTS and all(" " in m for m in memory)

@@ -103,7 +103,7 @@ class _Converter:
         else:
             exponent = float(gate.exponent)  # type: ignore[attr-defined]
             phase = 0.0 if isinstance(gate, cirq.XPowGate) else math.pi / 2
-        # R(θ, φ) after a pending RZ(λ) equals RZ(λ) · R(θ, φ − λ): the Z moves on.
+        # R(θ, φ) after a pending RZ(λ) equals RZ(λ) · R(θ, φ - λ): the Z moves on.
         self.add("prx", [qubit], angle=math.pi * exponent, phase=phase - self.z.get(qubit, 0.0))
 
     def add_cz(self, names: list[str]) -> None:

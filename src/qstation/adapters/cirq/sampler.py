@@ -64,7 +64,7 @@ class IQMSampler(cirq.Sampler):
         **client_options: Any,
     ) -> None:
         if client is None:
-            extra = {"token": token} if token else {}
+            extra: dict[str, Any] = {"token": token} if token else {}
             client = IQMClient(url, quantum_computer=quantum_computer, **client_options, **extra)
         self._client = client
         if isinstance(client, LocalDevice):

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from qiskit.circuit import Clbit, ClassicalRegister, IfElseOp, QuantumCircuit
+from qiskit.circuit import ClassicalRegister, Clbit, IfElseOp, QuantumCircuit
 
 from qstation.adapters.qiskit.target import Architecture
 

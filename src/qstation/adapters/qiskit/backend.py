@@ -26,7 +26,7 @@ _REQUEST_OPTIONS = ("shots", "max_circuit_duration_over_t2", "heralding_mode",
 ParameterBinds = Sequence[Mapping[Parameter, Sequence[float]]]
 
 
-class IQMBackendBase(BackendV2):
+class IQMBackendBase(BackendV2):  # type: ignore[misc]
     """What remote and local qstation backends share: the target, options and ``run``.
 
     Args:

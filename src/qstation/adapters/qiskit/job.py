@@ -38,7 +38,7 @@ _STATUS_MAP: dict[ServerStatus, JobStatus] = {
 }
 
 
-class IQMJobError(JobError):
+class IQMJobError(JobError):  # type: ignore[misc]
     """Root of the errors of :class:`IQMJob`."""
 
 
@@ -60,11 +60,11 @@ class IQMJobCancelledError(IQMJobError):
     """The job was cancelled, so it has no results."""
 
 
-class IQMJobTimeoutError(IQMJobError, JobTimeoutError):
+class IQMJobTimeoutError(IQMJobError, JobTimeoutError):  # type: ignore[misc]
     """The job did not finish in the time allowed."""
 
 
-class IQMJob(JobV1):
+class IQMJob(JobV1):  # type: ignore[misc]
     """A job of circuits on a qstation quantum computer (remote or local).
 
     Created by :meth:`IQMBackend.run` (already submitted) or :meth:`IQMBackend.retrieve_job`.
@@ -109,9 +109,9 @@ class IQMJob(JobV1):
             IQMJobError: the job was submitted already.
         """
         if self._job is not None or self._submitter is None:
-            raise IQMJobError(f"job {self._job_id or '?'} has been submitted already")
+            raise IQMJobError(f"job {self.job_id() or '?'} has been submitted already")
         self._job = self._submitter()
-        self._job_id = str(self._job.job_id)
+        self._job_id: str = str(self._job.job_id)
 
     def status(self) -> JobStatus:
         """The job's status, from the server unless it is final already."""
@@ -151,7 +151,7 @@ class IQMJob(JobV1):
             return err.message
         return None
 
-    def result(  # type: ignore[override]
+    def result(
         self, timeout: float | None = None, cancel_after_timeout: bool = False
     ) -> Result:
         """Wait for the job and return its results.

@@ -6,7 +6,7 @@ and ``move`` → :class:`MoveGate`; ``cc_prx`` enables ``if_else`` and ``reset``
 dropping qubits without both ``prx`` and ``measure``); resonators come after the qubits.
 
 On resonator devices the transpiler sees :attr:`Architecture.target` without resonators and
-with *fictional* qubit–qubit CZs through a shared resonator; the conversion to native
+with *fictional* qubit-qubit CZs through a shared resonator; the conversion to native
 instructions lowers each one to ``move · cz · move`` (see :mod:`._convert`).
 """
 
@@ -22,11 +22,13 @@ from qiskit.transpiler import InstructionProperties, Target
 from qstation.schemas.iqm_v1 import DynamicQuantumArchitecture, ObservationSet
 
 Locus = tuple[str, ...]
-_METRIC_PREFIX = {"prx": "metrics.rb.prx", "measure": "metrics.ssro.measure",
-                  "cz": "metrics.irb.cz", "move": "metrics.irb.move", "cc_prx": "metrics.irb.cc_prx"}
+_METRIC_PREFIX = {
+    "prx": "metrics.rb.prx", "measure": "metrics.ssro.measure", "cz": "metrics.irb.cz",
+    "move": "metrics.irb.move", "cc_prx": "metrics.irb.cc_prx",
+}
 
 
-class MoveGate(Gate):
+class MoveGate(Gate):  # type: ignore[misc]
     """The MOVE operation between a qubit and a computational resonator, locus (qubit, resonator).
 
     It exchanges the qubit's excitation with the resonator's (in the subspace without both

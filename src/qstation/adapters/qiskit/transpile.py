@@ -29,7 +29,7 @@ _EPS = 1e-9
 _TRANSPARENT = {"cz", "barrier", "delay", "id"}
 
 
-class FuseToPrx(TransformationPass):
+class FuseToPrx(TransformationPass):  # type: ignore[misc]
     """Fuse single-qubit gates into at most one ``r`` per run, with Z rotations made virtual.
 
     Circuits with parameters, ``move`` or control flow are left as they are.
@@ -83,7 +83,7 @@ def iqm_pass_manager(
 
     Args:
         backend: the qstation backend.
-        optimization_level: Qiskit's optimization level (0–3).
+        optimization_level: Qiskit's optimization level (0-3).
         **kwargs: passed to :func:`~qiskit.transpiler.generate_preset_pass_manager`
             (``seed_transpiler``, ``initial_layout``, ...).
     """
