@@ -49,4 +49,7 @@ def test_cz_interleaved_rb_matches_the_calibration(
     test_client: Any, values: dict[str, float]
 ) -> None:
     cal_error = 1 - twin.metric(values, "metrics.irb.cz.", f".{PAIR[0]}__{PAIR[1]}.fidelity")
-    assert twin.irb_cz(test_client, QC, PAIR) == pytest.approx(cal_error, rel=0.20)
+    # 80 random sequences per length: the estimate's spread is then about 4 % (with 30 it
+    # was about 10 %, too close to the 20 % bound for a test that must not flake).
+    measured = twin.irb_cz(test_client, QC, PAIR, sequences=80)
+    assert measured == pytest.approx(cal_error, rel=0.20)
