@@ -30,7 +30,8 @@ def _wait_status(url: str, job_id: str, wanted: set[str], timeout: float = 60) -
 
 def test_killed_worker_job_is_rerun_and_completes_once(tmp_path: Path) -> None:
     env = {"QSTATION_LEASE_SECONDS": "1.5"}
-    with serve_process_handle(tmp_path / "d", ("star-5",), "--workers", "1", env=env) as (url, proc):
+    served = serve_process_handle(tmp_path / "d", ("star-5",), "--workers", "1", env=env)
+    with served as (url, proc):
         body = job(*[bell("QB1", "QB3")] * 300, shots=4000)
         job_id = httpx.post(f"{url}{SUBMIT}", json=body, timeout=30).json()["id"]
         _wait_status(url, job_id, {"processing"})

@@ -12,7 +12,9 @@ from tests.support.circuits import bell, cz, job, measure, prx
 pytestmark = pytest.mark.timeout(60)
 
 CASES: dict[str, tuple[str, dict[str, Any], int, str]] = {
-    "unknown qubit": ("star-5", job([prx("QB9"), measure("QB9")]), 400, "CIRCUIT_VALIDATION_FAILED"),
+    "unknown qubit": (
+        "star-5", job([prx("QB9"), measure("QB9")]), 400, "CIRCUIT_VALIDATION_FAILED"
+    ),
     "non-native instruction": (
         "star-5",
         job([{"name": "h", "locus": ["QB1"], "args": {}}, measure("QB1")]),

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.circuits import bell, cz, job, measure, prx
+from tests.support.circuits import bell, job, measure, prx
 
 pytestmark = pytest.mark.timeout(60)
 

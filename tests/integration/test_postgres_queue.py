@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 import time
@@ -82,5 +83,5 @@ def test_many_workers_run_each_job_once_one_at_a_time(tmp_path: Path, pg_url: st
             assert [e["status"] for e in j["timeline"]].count("execution_started") == 1
             spans.append((stages["execution_started"], stages["execution_ended"]))
         spans.sort()
-        for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+        for (_, end), (start, _) in itertools.pairwise(spans):
             assert end <= start

@@ -23,7 +23,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_healthy(url: str, proc: subprocess.Popen[bytes] | None = None, timeout: float = 60) -> None:
+def wait_healthy(
+    url: str, proc: subprocess.Popen[bytes] | None = None, timeout: float = 60
+) -> None:
     """Block until ``url`` answers its health check."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -55,7 +57,7 @@ def serve_process_handle(
     port = port or free_port()
     cmd = [sys.executable, "-m", "qstation.cli.main", "serve", "--port", str(port),
            "--data-dir", str(data_dir), *(a for qc in qcs for a in ("--qc", qc)), *extra]
-    log = open(data_dir.parent / f"serve-{port}.log", "wb")  # noqa: SIM115
+    log = open(data_dir.parent / f"serve-{port}.log", "wb")
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
                             env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}"

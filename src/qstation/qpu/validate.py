@@ -101,7 +101,9 @@ class Compiler:
         return phys
 
     @staticmethod
-    def _args(op: str, args: dict[str, Any], raw_name: str, circuit: str, pos: int) -> dict[str, Any]:
+    def _args(
+        op: str, args: dict[str, Any], raw_name: str, circuit: str, pos: int
+    ) -> dict[str, Any]:
         if raw_name == "phased_rx":  # legacy form: angles in full turns
             args = {
                 "angle": 2 * math.pi * float(args.get("angle_t", 0.0)),
@@ -110,7 +112,8 @@ class Compiler:
         for field in ("angle", "phase", "duration"):
             if field in args and not _finite(args[field]):
                 raise CircuitValidationError(
-                    f"circuit {circuit!r}, instruction {pos} ({op}): {field} must be a finite number"
+                    f"circuit {circuit!r}, instruction {pos} ({op}): "
+                    f"{field} must be a finite number"
                 )
         return args
 
@@ -195,7 +198,9 @@ class Compiler:
             st.feedback[fkey] = set(locus)
         st.measured.update(locus)
 
-    def _program(self, name: str, ops: list[tuple[str, tuple[str, ...], dict[str, Any]]]) -> Program:
+    def _program(
+        self, name: str, ops: list[tuple[str, tuple[str, ...], dict[str, Any]]]
+    ) -> Program:
         used = {c for op, locus, _ in ops if op != "barrier" for c in locus}
         comps = sorted(used, key=self._index.__getitem__)
         local = {c: i for i, c in enumerate(comps)}

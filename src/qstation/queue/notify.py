@@ -21,6 +21,8 @@ from typing import Protocol
 QUEUE = "queue"
 #: Topic of "job X changed state" (payload: the job id).
 JOB = "job"
+#: Topic of "job X reached a terminal state" (payload: the job id); also sent as ``JOB``.
+DONE = "done"
 #: Topic of "job X was asked to stop" (payload: the job id), for its worker.
 CANCEL = "cancel"
 

@@ -29,7 +29,7 @@ from qstation.qpu.device import DeviceSpec
 from qstation.qpu.executor import Executor
 from qstation.qpu.registry import get_device
 from qstation.queue import claim as q
-from qstation.queue.notify import CANCEL, JOB, QUEUE, Notifier
+from qstation.queue.notify import CANCEL, DONE, JOB, QUEUE, Notifier
 from qstation.queue.runner import JobCancelled, JobFailed, Outcome, run_circuit_job
 from qstation.store.db import make_sync_engine
 from qstation.store.orm import CalibrationSetRow, QuantumComputerRow
@@ -128,6 +128,7 @@ class Worker:
         for job_id in moved:
             log.warning("reclaimed stalled job %s", job_id)
             self.notifier.publish(JOB, job_id)
+            self.notifier.publish(DONE, job_id)  # waiters re-read; it may have ended
         if moved:
             self.notifier.publish(QUEUE, "")
 
@@ -148,6 +149,7 @@ class Worker:
             nxt = q.claim(conn, qcs, self.id, self.lease_s) if claim_next else None
         if done is not None:
             self.notifier.publish(JOB, done[0].id)
+            self.notifier.publish(DONE, done[0].id)
         return nxt
 
     def _prepare(self, claimed: q.Claimed) -> tuple[DeviceSpec, CalibrationData, Executor]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import UTC, datetime
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 
 from qstation import __version__
-from qstation.queue.notify import JOB
+from qstation.queue.notify import DONE, JOB
 from qstation.schemas.iqm_v1 import TERMINAL, JobStatus
 from qstation.schemas.qstation_v1 import JobPage, JobSummary
 from qstation.server.deps import PrincipalDep, StateDep, unit_of_work
@@ -50,7 +51,8 @@ async def list_jobs(
         raise Forbidden("only an admin may list every user's jobs", error_code="FORBIDDEN")
     async with unit_of_work(state) as session:
         rows = await JobRepository(session).page(
-            None if all_users else principal.owner, limit=limit + 1, before_seq=int(cursor) if cursor else None,
+            None if all_users else principal.owner, limit=limit + 1,
+            before_seq=int(cursor) if cursor else None,
             status=status.value if status else None, quantum_computer=quantum_computer,
         )
     more = len(rows) > limit
@@ -74,8 +76,8 @@ async def wait_for_job(
     job_id: str,
     state: StateDep,
     principal: PrincipalDep,
-    status: JobStatus | None = Query(default=None, description="the status the caller knows"),
-    timeout: float = Query(default=30.0, ge=0.0, le=300.0),
+    status: Annotated[JobStatus | None, Query(description="the status the caller knows")] = None,
+    timeout: Annotated[float, Query(ge=0.0, le=300.0)] = 30.0,
 ) -> Response:
     """Long-poll: answer when the job's status differs from ``status`` (or is terminal).
 
@@ -84,10 +86,12 @@ async def wait_for_job(
     """
     deadline = time.monotonic() + timeout
     job_id = canonical_job_id(job_id)
+    # Waiting for the end only: wake on terminal states, not on every step.
+    topic = JOB if status is not None else DONE
     poll = _POLL_S
     while True:
         # Listen before reading, so a change between the read and the wait is not missed.
-        woken = asyncio.ensure_future(state.notifier.wait(JOB, job_id, poll))
+        woken = asyncio.ensure_future(state.notifier.wait(topic, job_id, poll))
         poll = min(poll * 2, _MAX_POLL_S)
         await asyncio.sleep(0)
         async with unit_of_work(state) as session:

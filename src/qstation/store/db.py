@@ -9,6 +9,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from qstation.store.sqlite_inline import inline_creator
+
 
 class DatabaseNotMigratedError(RuntimeError):
     """The database schema is missing or older than this qstation."""
@@ -67,7 +69,8 @@ def make_async_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     driver = _driver_url(url, is_async=True)
     if driver.get_backend_name() == "sqlite":
         _prepare_sqlite_dir(driver)
-        engine = create_async_engine(driver, connect_args={"timeout": 30})
+        creator = inline_creator(driver.database or ":memory:", timeout=30)
+        engine = create_async_engine(driver, async_creator=creator)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(

@@ -110,9 +110,10 @@ class JobRepository:
         conn = await self.session.connection()
         return await conn.execute(stmt, params or {})
 
-    async def add(self, fields: dict[str, Any]) -> None:
-        """Insert a job (``fields`` are ``jobs`` columns)."""
-        await self._run(insert(JOBS), fields)
+    async def add(self, fields: dict[str, Any]) -> int:
+        """Insert a job (``fields`` are ``jobs`` columns); returns its queue ``seq``."""
+        result = await self._run(insert(JOBS), fields)
+        return int(result.inserted_primary_key[0])
 
     async def add_event(
         self, job_id: str, source: str, status: str, ts: float | None = None
@@ -143,6 +144,10 @@ class JobRepository:
             params["owner"] = job.owner
             return int((await self._run(_SLOT_POSITION, params)).scalar_one())
         return int((await self._run(_POSITION, params)).scalar_one())
+
+    async def fifo_position(self, qc: str, seq: int) -> int:
+        """Waiting FIFO jobs of ``qc`` ahead of the job with ``seq`` (an index range count)."""
+        return int((await self._run(_POSITION, {"qc": qc, "seq": seq})).scalar_one())
 
     async def transition(
         self, job_id: str, frm: Sequence[str], to: str, **values: Any

@@ -11,11 +11,11 @@ from functools import cached_property
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from qstation.qpu import views as arch
 from qstation.qpu.calibration import CalibrationData, generate_calibration
 from qstation.qpu.device import DeviceSpec
 from qstation.qpu.drift import drift_calibration, drift_seed
 from qstation.qpu.registry import UnknownDeviceError, get_device
-from qstation.qpu import views as arch
 from qstation.server.errors import BadRequest, Conflict, NotFound
 from qstation.store.orm import CalibrationSetRow, QuantumComputerRow
 from qstation.store.repositories import QuantumComputerRepository
@@ -49,6 +49,24 @@ class Calibration:
         return obs.model_dump_json().encode()
 
 
+@dataclass(frozen=True)
+class QuantumComputerInfo:
+    """A snapshot of a hosted quantum computer's row (safe to cache across sessions)."""
+
+    alias: str
+    id: str
+    display_name: str
+    device: str
+    status: str
+    default_calibration_set_id: str | None
+    created_at: float
+
+    @classmethod
+    def of(cls, row: QuantumComputerRow) -> QuantumComputerInfo:
+        return cls(row.alias, row.id, row.display_name, row.device, row.status,
+                   row.default_calibration_set_id, row.created_at)
+
+
 def qc_uuid(alias: str) -> str:
     """The stable UUID of a quantum computer."""
     return str(uuid.uuid5(_QC_NAMESPACE, alias))
@@ -62,9 +80,23 @@ class DeviceService:
     when a job is submitted, so the per-process cache of immutable sets never goes stale.
     """
 
-    def __init__(self, kept: int = 10) -> None:
+    def __init__(self, kept: int = 10, *, row_ttl_s: float = 1.0) -> None:
         self.kept = kept
         self._calibrations: dict[str, Calibration] = {}
+        # Every request names its quantum computer, so its row (status, default calibration
+        # set) is cached briefly: changes made through this process apply at once, changes
+        # made by another process within ``row_ttl_s``.
+        self.row_ttl_s = row_ttl_s
+        self._rows: dict[str, tuple[float, QuantumComputerInfo]] = {}
+        self._retired: dict[str, tuple[float, bool]] = {}
+
+    def invalidate(self, alias: str | None = None) -> None:
+        """Forget cached rows (of one quantum computer, or all) after changing them."""
+        if alias is None:
+            self._rows.clear()
+        else:
+            self._rows.pop(alias, None)
+        self._retired.clear()
 
     async def bootstrap(self, session: AsyncSession, names: list[str]) -> None:
         """Host the devices ``names``, publishing a first calibration set for new ones."""
@@ -95,16 +127,27 @@ class DeviceService:
             data=data.to_json(), retired=False,
         )
         await QuantumComputerRepository(session).add_calibration(row, make_default=True)
+        self.invalidate(qc)
         return row.id
 
     async def list(self, session: AsyncSession) -> list[QuantumComputerRow]:
         return list(await QuantumComputerRepository(session).list())
 
-    async def get(self, session: AsyncSession, alias: str) -> QuantumComputerRow:
+    async def get(self, session: AsyncSession, alias: str) -> QuantumComputerInfo:
+        """A hosted quantum computer (possibly up to ``row_ttl_s`` old).
+
+        Raises:
+            NotFound: no such quantum computer.
+        """
+        cached = self._rows.get(alias)
+        if cached is not None and time.monotonic() - cached[0] < self.row_ttl_s:
+            return cached[1]
         row = await QuantumComputerRepository(session).get(alias)
         if row is None:
             raise NotFound(f"quantum computer {alias!r} not found", error_code="QC_NOT_FOUND")
-        return row
+        info = QuantumComputerInfo.of(row)
+        self._rows[alias] = (time.monotonic(), info)
+        return info
 
     async def calibration(self, session: AsyncSession, alias: str, cal: str) -> Calibration:
         """Calibration set ``cal`` (a UUID or ``default``) of quantum computer ``alias``.
@@ -146,13 +189,18 @@ class DeviceService:
         """Whether ``cal`` is older than the newest :attr:`kept` sets of its computer."""
         if self.kept <= 0:
             return False
+        cached = self._retired.get(cal.id)
+        if cached is not None and time.monotonic() - cached[0] < self.row_ttl_s:
+            return cached[1]
         stmt = (
             select(CalibrationSetRow.id)
             .where(CalibrationSetRow.quantum_computer == cal.qc)
             .order_by(CalibrationSetRow.created_at.desc())
             .limit(self.kept)
         )
-        return cal.id not in set((await session.scalars(stmt)).all())
+        retired = cal.id not in set((await session.scalars(stmt)).all())
+        self._retired[cal.id] = (time.monotonic(), retired)
+        return retired
 
     async def recalibrate(self, session: AsyncSession, qc: str) -> str:
         """Publish a new calibration set drifted from the current default; returns its id.

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from qstation import __version__
+from qstation.qpu.views import static_architecture
 from qstation.schemas.iqm_v1 import Dut, QuantumComputer, QuantumComputerList
 from qstation.server.deps import PrincipalDep, StateDep, unit_of_work
-from qstation.qpu.views import static_architecture
 from qstation.server.devices.service import qc_uuid
 from qstation.server.errors import NotImplementedOnTwin
 

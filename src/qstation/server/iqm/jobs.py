@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Header, Request, Response
 
-from qstation.queue.notify import CANCEL, QUEUE
+from qstation.queue.notify import CANCEL, DONE, JOB, QUEUE
 from qstation.server.deps import PrincipalDep, StateDep, unit_of_work
 from qstation.server.errors import BadRequest, NotImplementedOnTwin, PayloadTooLarge
 from qstation.server.jobs.service import scope
@@ -46,13 +46,15 @@ async def submit_circuits(
     async with unit_of_work(state) as session:
         sub = await state.jobs.validate(session, qc, body, timeslot)
     async with unit_of_work(state, write=True) as session:
-        job_id, _created = await state.jobs.store(
+        stored = await state.jobs.store(
             session, sub, owner=principal.owner, idempotency_key=idempotency_key
         )
-    # Acknowledge only now that the job is committed; the view is a plain read.
+        data = await state.jobs.acknowledgement(session, sub, stored)
+    # Acknowledge only now that the job is committed.
     state.notifier.publish(QUEUE, qc)
-    async with unit_of_work(state) as session:
-        data = await state.jobs.view(session, await state.jobs.get(session, job_id))
+    if data is None:  # a repeated idempotency key or a timeslot job: the stored view
+        async with unit_of_work(state) as session:
+            data = await state.jobs.view(session, await state.jobs.get(session, stored.job_id))
     return Response(data.model_dump_json(), media_type=JSON)
 
 
@@ -108,6 +110,9 @@ async def cancel_job(job_id: str, state: StateDep, principal: PrincipalDep) -> R
         tell_worker = await state.jobs.cancel(session, job)
     if tell_worker:
         state.notifier.publish(CANCEL, job.id)
+    else:  # a waiting job ended at once: wake its waiters
+        state.notifier.publish(JOB, job.id)
+        state.notifier.publish(DONE, job.id)
     return Response(status_code=204)
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from pydantic import ValidationError
@@ -43,6 +43,14 @@ STATION = "iqm-station-control"
 _ARTIFACTS = [JobArtifactInfo(type="measurements"), JobArtifactInfo(type="measurement_counts")]
 
 
+class Stored(NamedTuple):
+    """A stored job: its id, whether this call created it, and its queue ``seq``."""
+
+    job_id: str
+    created: bool
+    seq: int
+
+
 @dataclass(frozen=True)
 class Submission:
     """A validated submission, ready to store."""
@@ -52,6 +60,7 @@ class Submission:
     calibration: Calibration
     raw: str
     use_timeslot: bool
+    received_at: float = field(default_factory=time.time)
 
 
 def parse_body(body: bytes) -> Any:
@@ -144,8 +153,8 @@ class JobService:
     async def store(
         self, session: AsyncSession, sub: Submission, *, owner: str | None,
         idempotency_key: str | None, protocol: str = "iqm",
-    ) -> tuple[str, bool]:
-        """Store and enqueue a validated job; returns ``(job id, created)``.
+    ) -> Stored:
+        """Store and enqueue a validated job.
 
         A repeated idempotency key returns the job it first created.
 
@@ -156,18 +165,18 @@ class JobService:
         if idempotency_key:
             existing = await repo.by_idempotency_key(owner, idempotency_key)
             if existing is not None:
-                return str(existing.id), False
+                return Stored(str(existing.id), False, int(existing.seq))
         job_id = str(uuid.uuid4())
-        await repo.add({
+        seq = await repo.add({
             "id": job_id, "type": "circuit", "protocol": protocol, "quantum_computer": sub.qc,
             "owner": owner, "status": "waiting", "use_timeslot": sub.use_timeslot,
             "calibration_set_id": sub.calibration.id, "shots": sub.request.shots,
             "n_circuits": len(sub.request.circuits), "payload": sub.raw,
-            "idempotency_key": idempotency_key, "created_at": time.time(), "attempts": 0,
+            "idempotency_key": idempotency_key, "created_at": sub.received_at, "attempts": 0,
             "cancel_requested": False, "progress": 0, "errors": [], "messages": _messages(sub),
         })
         await self.quotas.charge(session, owner, sub.request.shots, len(sub.request.circuits))
-        return job_id, True
+        return Stored(job_id, True, seq)
 
     async def get(self, session: AsyncSession, job_id: str, owner: str | None = None) -> JobRecord:
         """A job visible to ``owner`` (None: every job).
@@ -179,6 +188,25 @@ class JobService:
         if job is None or (owner is not None and job.owner != owner):
             raise NotFound(f"job {job_id} not found", error_code="JOB_NOT_FOUND")
         return job
+
+    async def acknowledgement(
+        self, session: AsyncSession, sub: Submission, stored: Stored
+    ) -> JobData | None:
+        """The answer to a fresh FIFO submission, built from what is known without re-reading
+        the job (None where only a full :meth:`view` will do: replays, timeslot jobs)."""
+        if sub.use_timeslot or not stored.created:
+            return None
+        position = await JobRepository(session).fifo_position(sub.qc, stored.seq)
+        return JobData(
+            id=uuid.UUID(stored.job_id),
+            type="circuit",
+            status=JobStatus.WAITING,
+            queue_position=position,
+            timeline=[TimelineEntry(source=SERVER, status="created",
+                                    timestamp=datetime.fromtimestamp(sub.received_at, UTC))],
+            messages=[JobMessage.model_validate(m) for m in _messages(sub)],
+            compilation=JobCompilation(calibration_set_id=uuid.UUID(sub.calibration.id)),
+        )
 
     async def view(self, session: AsyncSession, job: JobRecord) -> JobData:
         """The IQM ``JobData`` of a job."""

@@ -81,6 +81,7 @@ class DeviceCatalog:
         require_admin(caller, "change the status of a device")
         row = await self.resolve(session, device_id, writing=True)
         await QaasDeviceRepository(session).set_status(row.alias, status.value)
+        self.state.devices.invalidate(row.alias)
         await session.refresh(row)
         return await self.get(session, device_id)
 

@@ -113,13 +113,14 @@ class QaasJobs:
     ) -> int:
         """Store and enqueue a prepared job; returns its QaaS id (``jobs.seq``)."""
         if ready.submission is not None:
-            job_id, _ = await self.state.jobs.store(
+            stored = await self.state.jobs.store(
                 session,
                 ready.submission,
                 owner=caller.owner,
                 idempotency_key=None,
                 protocol="qaas",
             )
+            job_id = stored.job_id
         else:
             job_id = await self._store_refused(session, caller, body, ready)
         await QaasJobRepository(session).add(_extras(job_id, caller, body, ready.layout))
