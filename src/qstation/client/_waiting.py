@@ -54,7 +54,9 @@ def wait_for_job(
             raise JobTimeoutError(
                 f"job {job_id} is still {data.status.value} after {timeout} s", job_id=str(job_id)
             )
-        changed = server.wait_for_job_change(job_id, data.status, min(remaining, LONG_POLL_S))
+        # Without a progress display only the end matters: one long-poll, not one per step.
+        known = data.status if on_update is not None else None
+        changed = server.wait_for_job_change(job_id, known, min(remaining, LONG_POLL_S))
         if changed is None:
             time.sleep(min(interval, remaining))
             changed = server.get_job(job_id)

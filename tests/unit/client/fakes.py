@@ -140,6 +140,10 @@ class FakeIQMServer:
         if job_id not in self.jobs:
             return error(404, f"job {job_id} not found", "JOB_NOT_FOUND")
         terminal = ("completed", "failed", "cancelled")
-        while self.jobs[job_id]["status"] == request.url.params.get("status") not in terminal:
+        known = request.url.params.get("status")
+        # As the real server: without a known status, answer once the job is terminal.
+        while self.jobs[job_id]["status"] not in terminal and (
+            known is None or self.jobs[job_id]["status"] == known
+        ):
             self._advance(job_id)
         return httpx.Response(200, json=self._data(job_id))

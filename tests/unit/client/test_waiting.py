@@ -32,7 +32,8 @@ def test_result_uses_the_long_poll() -> None:
     assert result.measurements == [{"m": [[0, 0]] * 3}]
     assert result.counts()[0].counts == {"00": 3}
     assert result.metadata.request is not None and result.metadata.request.shots == 3
-    assert paths(fake) == ["POST circuit", "GET wait", "GET wait", "GET measurements"]
+    # One long-poll for the end (no progress display asked for), then the results.
+    assert paths(fake) == ["POST circuit", "GET wait", "GET measurements"]
 
 
 def test_falls_back_to_polling_and_remembers(monkeypatch: pytest.MonkeyPatch) -> None:
