@@ -32,6 +32,14 @@ from tests.support.servers import serve_process
 
 QCS = ("star-5", "lattice-20", "resonator-6", "lattice-54")
 BODY = job([prx("QB1"), measure("QB1")], shots=100)
+_body = BODY  # what every client submits (``--circuits`` makes jobs heavier)
+
+
+def heavy_body(circuits: int, shots: int) -> dict[str, Any]:
+    """A job of ``circuits`` noisy 5-qubit layered circuits (simulation dominates)."""
+    layer = [prx(f"QB{q}", 1.1 * q, 0.3 * q) for q in range(1, 6)]
+    return job(*[[*layer * 4, measure("QB1", "QB2", "QB3", "QB4", "QB5")]] * circuits,
+               shots=shots)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -49,7 +57,7 @@ async def one_job(client: httpx.AsyncClient, qc: str) -> float:
         RuntimeError: any refused request or a job that did not complete.
     """
     t = time.perf_counter()
-    reply = await client.post(f"/api/v1/jobs/{qc}/circuit", json=BODY)
+    reply = await client.post(f"/api/v1/jobs/{qc}/circuit", json=_body)
     if reply.status_code != 200:
         raise RuntimeError(f"submit: {reply.status_code} {reply.text[:200]}")
     job_id = reply.json()["id"]
@@ -205,7 +213,13 @@ def main() -> None:
     parser.add_argument("--groups", type=int, default=10)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--reads", type=int, default=3000)
+    parser.add_argument("--circuits", type=int, default=0,
+                        help="circuits per job (0: the tiny one-qubit job)")
+    parser.add_argument("--shots", type=int, default=1000)
     args = parser.parse_args()
+    global _body
+    if args.circuits:
+        _body = heavy_body(args.circuits, args.shots)
     if not args.postgres:
         sys.exit(f"give --postgres or set {ENV}")
     os.environ[ENV] = args.postgres

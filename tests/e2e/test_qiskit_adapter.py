@@ -171,3 +171,16 @@ def test_backend_options_and_metadata(tmp_path: Path, ideal_url: str) -> None:
     with pytest.raises(ValueError, match="unknown run options"):
         backend.run(textbook.bell(), bogus=1)
     backend.close_client()
+
+
+def test_warns_when_the_default_calibration_moved(test_client: Any) -> None:
+    backend = _provider(test_client).get_backend()
+    built_for = backend.architecture.calibration_set_id
+    tqc = transpile(textbook.bell(), backend, seed_transpiler=1)
+    reply = test_client.post("/qstation/v1/quantum-computers/lattice-20/recalibrate")
+    assert reply.status_code == 200, reply.text
+    with pytest.warns(UserWarning, match="default calibration set is now"):
+        job = backend.run(tqc, shots=100)
+    result = job.result(timeout=60)
+    # It keeps running on the set it was built for, as the vendor's backend does.
+    assert str(result.results[0].calibration_set_id) == str(built_for)
