@@ -26,20 +26,26 @@ from typing import Any
 
 import httpx
 from tests.integration._pg import sql, start_worker, stop
-from tests.support.circuits import job, measure, prx
+from tests.support.circuits import cz, job, measure, prx
 from tests.support.postgres import ENV, fresh_database
 from tests.support.servers import serve_process
 
 QCS = ("star-5", "lattice-20", "resonator-6", "lattice-54")
 BODY = job([prx("QB1"), measure("QB1")], shots=100)
-_body = BODY  # what every client submits (``--circuits`` makes jobs heavier)
+_bodies: dict[str, dict[str, Any]] = {}  # per quantum computer, with ``--heavy``
+HEAVY_QCS = ("lattice-20", "lattice-54")
 
 
-def heavy_body(circuits: int, shots: int) -> dict[str, Any]:
-    """A job of ``circuits`` noisy 5-qubit layered circuits (simulation dominates)."""
-    layer = [prx(f"QB{q}", 1.1 * q, 0.3 * q) for q in range(1, 6)]
-    return job(*[[*layer * 4, measure("QB1", "QB2", "QB3", "QB4", "QB5")]] * circuits,
-               shots=shots)
+def heavy_body(qc: str, qubits: int = 10, depth: int = 10) -> dict[str, Any]:
+    """A noisy ``qubits``-qubit layered circuit, 100 shots: about 45 ms of simulation and a
+    10 kB payload, so the workers' simulation dominates the cost of a job."""
+    from qstation.qpu.registry import get_device
+
+    spec = get_device(qc)
+    qs = list(spec.qubits[:qubits])
+    pairs = [list(p) for p in spec.couplers if p[0] in qs and p[1] in qs][:3]
+    layer = [prx(q, 1.1, 0.3 * i) for i, q in enumerate(qs)] + [cz(*p) for p in pairs]
+    return job(layer * depth + [measure(*qs)], shots=100)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -57,7 +63,7 @@ async def one_job(client: httpx.AsyncClient, qc: str) -> float:
         RuntimeError: any refused request or a job that did not complete.
     """
     t = time.perf_counter()
-    reply = await client.post(f"/api/v1/jobs/{qc}/circuit", json=_body)
+    reply = await client.post(f"/api/v1/jobs/{qc}/circuit", json=_bodies.get(qc, BODY))
     if reply.status_code != 200:
         raise RuntimeError(f"submit: {reply.status_code} {reply.text[:200]}")
     job_id = reply.json()["id"]
@@ -213,13 +219,13 @@ def main() -> None:
     parser.add_argument("--groups", type=int, default=10)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--reads", type=int, default=3000)
-    parser.add_argument("--circuits", type=int, default=0,
-                        help="circuits per job (0: the tiny one-qubit job)")
-    parser.add_argument("--shots", type=int, default=1000)
+    parser.add_argument("--heavy", action="store_true",
+                        help="simulation-heavy jobs on lattice-20 and lattice-54 only")
     args = parser.parse_args()
-    global _body
-    if args.circuits:
-        _body = heavy_body(args.circuits, args.shots)
+    global QCS
+    if args.heavy:
+        QCS = HEAVY_QCS
+        _bodies.update({qc: heavy_body(qc) for qc in QCS})
     if not args.postgres:
         sys.exit(f"give --postgres or set {ENV}")
     os.environ[ENV] = args.postgres

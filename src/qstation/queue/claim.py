@@ -5,9 +5,9 @@ other job of its quantum computer is processing. Timeslots split each machine's 
 while a booking window is open on a machine, only its user's ``use_timeslot`` jobs run there
 and the FIFO queue waits; outside every window of its owner, a timeslot job waits (workers
 poll, so a window opening or closing is seen within one poll interval). On PostgreSQL the
-quantum computer's row is locked with ``FOR UPDATE SKIP LOCKED`` so concurrent workers never
-claim two jobs of one machine; on SQLite the single ``UPDATE … RETURNING`` statement is
-atomic by itself.
+quantum computers' rows are locked (``FOR UPDATE``, in one order) so concurrent workers never
+claim two jobs of one machine, and the job is picked with ``FOR UPDATE SKIP LOCKED``; on
+SQLite the single ``UPDATE … RETURNING`` statement is atomic by itself.
 """
 
 from __future__ import annotations
@@ -40,10 +40,15 @@ class Claimed:
 
 JOBS, QCS = orm.JOBS, orm.QUANTUM_COMPUTERS
 
+# Claimers wait for each other on the machines' rows (in one order, so no deadlock) rather
+# than skip them: a worker that finishes a job and claims its machine's next one in the same
+# transaction must not find that machine skipped because an idle worker is looking at it.
+# The waits are one short transaction long; job rows are still taken with SKIP LOCKED.
 _LOCK_MACHINES = (
     select(QCS.c.alias)
     .where(QCS.c.alias.in_(bindparam("qcs", expanding=True)))
-    .with_for_update(skip_locked=True)
+    .order_by(QCS.c.alias)
+    .with_for_update()
 )
 _HEARTBEAT = (
     update(JOBS)

@@ -115,10 +115,12 @@ class QsimTrajectoryEngine:
 
     def supports(self, circuit: Lowered) -> bool:
         """Large enough to beat NumPy, no mid-circuit measurement, reset or feedback."""
-        return (qsim_available() and circuit.noisy and circuit.n >= self.min_qubits
+        # The cheap checks come first: probing for qsim imports cirq (seconds, once).
+        return (circuit.noisy and circuit.n >= self.min_qubits
                 and not circuit.has_midcircuit and not circuit.has_feedback
                 and all(i.kind != "u" or i.gate in ("prx", "cz", "move")
-                        for i in circuit.instrs))
+                        for i in circuit.instrs)
+                and qsim_available())
 
     def run(self, circuit: Lowered, shots: int, rng: np.random.Generator) -> Results:
         """Trajectories sharing their error-free prefix; several shots per trajectory."""
