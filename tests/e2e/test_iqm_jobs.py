@@ -103,7 +103,8 @@ def test_queue_position_counts_jobs_ahead(test_client: Any, app_settings: Any) -
 
 
 def test_cancel_waiting_and_processing_jobs(test_client: Any) -> None:
-    big = job(*[bell("QB1", "QB3")] * 500, shots=5000)
+    # Seconds of simulation, so the first job is still processing when it is cancelled.
+    big = job(*[bell("QB1", "QB3")] * 1000, shots=20000)
     running = submit(test_client, big).json()["id"]
     waiting = submit(test_client, big).json()["id"]
     assert test_client.post(f"/api/v1/jobs/{waiting}/cancel").status_code == 204
