@@ -160,6 +160,7 @@ async def _recalibrate_forever(state: AppState) -> None:
             try:
                 async with unit_of_work(state, write=True) as session:
                     await state.devices.recalibrate_if_due(session, qc, every)
+                state.devices.invalidate(qc)  # a read during the commit may have cached
             except Exception:  # a lost race or a database hiccup: try again next tick
                 log.warning("scheduled recalibration of %s failed", qc, exc_info=True)
 

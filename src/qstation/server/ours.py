@@ -115,6 +115,7 @@ async def recalibrate(qc: str, state: StateDep, principal: PrincipalDep) -> dict
     async with unit_of_work(state, write=True) as session:
         await state.devices.get(session, qc)
         cal_id = await state.devices.recalibrate(session, qc)
+    state.devices.invalidate(qc)  # again, now that the new default is committed
     return {"quantum_computer": qc, "calibration_set_id": cal_id}
 
 

@@ -91,7 +91,11 @@ class DeviceService:
         self._retired: dict[str, tuple[float, bool]] = {}
 
     def invalidate(self, alias: str | None = None) -> None:
-        """Forget cached rows (of one quantum computer, or all) after changing them."""
+        """Forget cached rows (of one quantum computer, or all).
+
+        Writers call it when they change a row and again once their transaction has
+        committed, since a read in between could cache the row as it was.
+        """
         if alias is None:
             self._rows.clear()
         else:

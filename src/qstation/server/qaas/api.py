@@ -91,6 +91,7 @@ async def set_device_status(
     """Set a device ``online``, in ``maintenance`` or ``offline`` (administrators only)."""
     async with unit_of_work(state, write=True) as session:
         device = await DeviceCatalog(state).set_status(session, caller, device_id, body.status)
+    state.devices.invalidate(str(device["name"]))  # again, now that the change is committed
     if body.status == "online":
         state.notifier.publish(QUEUE, str(device["name"]))
     return device
