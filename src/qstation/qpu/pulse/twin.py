@@ -1,0 +1,149 @@
+"""The pulse-level view of a calibration set: one physical model, two views.
+
+A calibration set (:class:`~qstation.qpu.calibration.CalibrationData`) is the twin's truth at
+one point in time. The circuit path turns it into a noise model; the pulse path turns it into
+the parameters here: what the station publishes (settings, calibration observations that IQM's
+compiler loads) and what the pulse engine simulates. Both derive from the same numbers, so a
+Rabi sweep finds the π amplitude the calibration set publishes, and drift or recalibration of
+the set moves both views together.
+
+The quantities that the circuit-level calibration does not carry (anharmonicity, Rabi rate per
+unit amplitude, readout cloud geometry, CZ flux coefficients) are drawn deterministically from
+the component's name and the device's calibration seed, then scaled by the calibrated values,
+so each chip keeps its own character across calibration sets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from statistics import NormalDist
+
+from qstation.qpu.calibration import CalibrationData
+from qstation.qpu.device import DeviceSpec
+
+#: AWG sample rate of every drive, flux and readout channel (Hz).
+SAMPLE_RATE = 2.0e9
+#: Instruction lengths are multiples of this many samples.
+GRANULARITY = 16
+#: Readout resonators sit around this frequency (Hz).
+READOUT_BAND = 5.5e9
+
+
+def _unit(*parts: str) -> float:
+    """A deterministic number in [0, 1) for the given names (stable across processes)."""
+    digest = hashlib.sha256("/".join(parts).encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+@dataclass(frozen=True)
+class QubitPulse:
+    """Pulse-level parameters of one qubit and its readout."""
+
+    name: str
+    frequency: float  # Hz, the |0>-|1> transition; the calibrated drive frequency equals it
+    anharmonicity: float  # Hz, negative (a transmon's |1>-|2> transition lies below)
+    t1: float  # s
+    t2: float  # s
+    pi_amplitude: float  # AWG amplitude (full scale 1) of the calibrated π pulse
+    pi_duration: float  # s, the prx pulse length
+    drag_coefficient: float  # s, the derivative (Q) quadrature coefficient of the DRAG pulse
+    readout_frequency: float  # Hz
+    readout_amplitude: float  # AWG amplitude of the probe pulse
+    readout_duration: float  # s, the probe pulse length
+    integration_length: float  # s, the acquisition window
+    readout_separation: float  # distance between the |0> and |1> IQ cloud centres
+    readout_sigma: float  # standard deviation of each integrated IQ cloud (per quadrature)
+    threshold: float  # discrimination threshold on the projected IQ value
+
+
+@dataclass(frozen=True)
+class CouplerPulse:
+    """Pulse-level parameters of the CZ on one coupler."""
+
+    name: str  # e.g. "TC-1-3"
+    qubits: tuple[str, str]
+    cz_amplitude: float  # flux AWG amplitude of the calibrated CZ pulse
+    cz_duration: float  # s
+    phase_per_amplitude2_second: float  # conditional phase rate: φ = k · A² · duration
+
+
+@dataclass(frozen=True)
+class PulseTwin:
+    """Everything the pulse engine and the station artifacts need of one calibration set."""
+
+    dut_label: str
+    qubits: dict[str, QubitPulse]
+    couplers: dict[str, CouplerPulse]
+    sample_rate: float = SAMPLE_RATE
+    granularity: int = GRANULARITY
+
+
+def coupler_name(a: str, b: str) -> str:
+    """IQM's name for the tunable coupler between two qubits, e.g. ``TC-1-3``."""
+    na, nb = sorted((_index(a), _index(b)))
+    return f"TC-{na}-{nb}"
+
+
+def _index(component: str) -> int:
+    digits = "".join(ch for ch in component if ch.isdigit())
+    return int(digits) if digits else 0
+
+
+def _qubit(spec: DeviceSpec, cal: CalibrationData, q: str) -> QubitPulse:
+    qc = cal.qubits[q]
+    seed = str(spec.calibration_seed)
+    anharmonicity = -(180e6 + 40e6 * _unit(seed, q, "anharmonicity"))
+    pi_duration = spec.gates["prx"].duration if "prx" in spec.gates else 20e-9
+    # The Rabi rate per unit amplitude is a property of the drive line; the calibrated π
+    # amplitude follows from it. Tied to the calibrated frequency so recalibration moves it.
+    pi_amplitude = 0.3 + 0.4 * _unit(seed, q, "rabi", f"{qc.frequency:.0f}")
+    # First-order DRAG for a transmon: the derivative quadrature cancels the |1>-|2> leakage.
+    drag = -1.0 / (2.0 * math.pi * anharmonicity) / 2.0
+    readout_duration = spec.gates["measure"].duration if "measure" in spec.gates else 1.5e-6
+    # Cloud overlap sets the 0 -> 1 error; the rest of the 1 -> 0 error is decay in the window.
+    separation = 1.0
+    z = NormalDist().inv_cdf(1.0 - max(qc.readout_p01, 1e-6))
+    sigma = separation / (2.0 * z)
+    return QubitPulse(
+        name=q,
+        frequency=qc.frequency,
+        anharmonicity=anharmonicity,
+        t1=qc.t1,
+        t2=qc.t2,
+        pi_amplitude=pi_amplitude,
+        pi_duration=pi_duration,
+        drag_coefficient=drag,
+        readout_frequency=READOUT_BAND + 300e6 * _unit(seed, q, "readout"),
+        readout_amplitude=0.1 + 0.1 * _unit(seed, q, "probe"),
+        readout_duration=readout_duration,
+        integration_length=readout_duration,
+        readout_separation=separation,
+        readout_sigma=sigma,
+        threshold=separation / 2.0,
+    )
+
+
+def _coupler(spec: DeviceSpec, cal: CalibrationData, a: str, b: str) -> CouplerPulse:
+    seed = str(spec.calibration_seed)
+    duration = spec.gates["cz"].duration if "cz" in spec.gates else 40e-9
+    amplitude = 0.2 + 0.3 * _unit(seed, a, b, "cz")
+    return CouplerPulse(
+        name=coupler_name(a, b),
+        qubits=(a, b),
+        cz_amplitude=amplitude,
+        cz_duration=duration,
+        phase_per_amplitude2_second=math.pi / (amplitude**2 * duration),
+    )
+
+
+def pulse_twin(spec: DeviceSpec, cal: CalibrationData) -> PulseTwin:
+    """The pulse-level parameters of ``cal`` on ``spec``."""
+    qubits = {q: _qubit(spec, cal, q) for q in spec.qubits}
+    couplers = {}
+    for a, b in spec.couplers:
+        if a in qubits and b in qubits:
+            c = _coupler(spec, cal, a, b)
+            couplers[c.name] = c
+    return PulseTwin(dut_label=spec.dut_label, qubits=qubits, couplers=couplers)
