@@ -12,11 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from exa.common.data.setting_node import SettingNode
+from exa.common.qcm_data.chip_topology import sort_components
 
 from qstation.qpu.calibration import CalibrationData
 from qstation.qpu.device import DeviceSpec
 from qstation.qpu.pulse.config import ChannelConfig
-from qstation.qpu.pulse.twin import CouplerPulse, PulseTwin, QubitPulse
+from qstation.qpu.pulse.twin import CouplerPulse, PulseTwin, QubitPulse, granular
 
 Observation = tuple[str, Any, str]  # dut_field, value, unit
 
@@ -56,7 +57,9 @@ def _measure(q: QubitPulse) -> list[Observation]:
 def _two_component(
     op: str, impl: str, c: CouplerPulse, duration: float, *, qubit_flux: bool
 ) -> list[Observation]:
-    a, b = c.qubits
+    # IQM's compiler looks a symmetric implementation (a CZ without qubit flux) up under its
+    # locus in numerical order, whichever order the device file or the circuit names it in.
+    a, b = c.qubits if qubit_flux else sort_components(c.qubits)
     base = f"gates.{op}.{impl}.{a}__{b}"
     out: list[Observation] = [
         (f"{base}.duration", duration, "s"),
@@ -92,7 +95,7 @@ def compiler_observations(
     for c in twin.couplers.values():
         for op, impl, flux in (("cz", "tgss", False), ("move", "tgss_crf", True)):
             if c.qubits in spec.loci(op) and cal.is_calibrated(op, c.qubits):
-                duration = spec.gates[op].duration
+                duration = granular(spec.gates[op].duration, twin.sample_rate, twin.granularity)
                 out += _two_component(op, impl, c, duration, qubit_flux=flux)
     return out
 
