@@ -23,6 +23,9 @@ Observation = tuple[str, Any, str]  # dut_field, value, unit
 
 #: Rise and fall time of the coupler's and the qubit's flux pulses (s).
 FLUX_RISE_TIME = 4e-9
+#: Latency of a measured bit from the probe line to a drive (s). The circuit-level model has
+#: none (a ``cc_prx`` starts when its measurement ends), so the station publishes none either.
+FEEDBACK_DELAY = 0.0
 #: Idle time that lets a qubit relax to |0> between shots, in units of its T1.
 RESET_WAIT_T1 = 5.0
 
@@ -88,6 +91,10 @@ def compiler_observations(
         if "prx" in spec.gates and cal.is_calibrated("prx", (q,)):
             out += _prx(p)
         out += _measure(p)
+        if "cc_prx" in spec.gates and cal.is_calibrated("cc_prx", (q,)):
+            # One delay per feedback source of the drive: its own probe line (reset uses it too).
+            field = f"gates.cc_prx.{spec.gates['cc_prx'].implementation}.{q}.control_delays"
+            out.append((field, [FEEDBACK_DELAY], "s"))
         out.append((f"gates.reset_wait.reset_wait.{q}.duration", RESET_WAIT_T1 * p.t1, "s"))
     longest = RESET_WAIT_T1 * max(p.t1 for p in twin.qubits.values())
     for r in spec.computational_resonators:  # a resonator idles as long as the slowest qubit
