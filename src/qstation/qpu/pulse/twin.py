@@ -24,7 +24,7 @@ from qstation.qpu.calibration import CalibrationData
 from qstation.qpu.device import DeviceSpec
 
 #: AWG sample rate of every drive, flux and readout channel (Hz).
-SAMPLE_RATE = 2.0e9
+SAMPLE_RATE = 2.4e9
 #: Instruction lengths are multiples of this many samples.
 GRANULARITY = 16
 #: Readout resonators sit around this frequency (Hz).
