@@ -29,6 +29,10 @@ SAMPLE_RATE = 2.4e9
 GRANULARITY = 16
 #: Readout resonators sit around this frequency (Hz).
 READOUT_BAND = 5.5e9
+#: Each probe line reads out this many qubits (frequency-multiplexed).
+QUBITS_PER_PROBE_LINE = 6
+#: Truncation level of IQM's truncated Gaussian waveforms (their sigma follows from it).
+_GAUSSIAN_THRESHOLD = 0.003
 
 
 def _unit(*parts: str) -> float:
@@ -56,6 +60,22 @@ class QubitPulse:
     readout_separation: float  # distance between the |0> and |1> IQ cloud centres
     readout_sigma: float  # standard deviation of each integrated IQ cloud (per quadrature)
     threshold: float  # discrimination threshold on the projected IQ value
+    probe_line: str = "PL-1"  # the probe line that reads this qubit out
+
+    @property
+    def gaussian_sigma(self) -> float:
+        """Standard deviation (s) of the calibrated truncated-Gaussian π pulse."""
+        return self.pi_duration / math.sqrt(8.0 * math.log(1.0 / _GAUSSIAN_THRESHOLD))
+
+    @property
+    def drag_amplitude_q(self) -> float:
+        """The DRAG coefficient as IQM publishes it: the Q amplitude of the derivative waveform.
+
+        IQM's derivative waveform is normalised to peak 1, i.e. sqrt(e)·sigma times the time
+        derivative of the in-phase Gaussian; the Q quadrature is ``drag_coefficient`` times that
+        derivative, so its amplitude is ``pi_amplitude · drag_coefficient / (sqrt(e)·sigma)``.
+        """
+        return self.pi_amplitude * self.drag_coefficient / (math.sqrt(math.e) * self.gaussian_sigma)
 
 
 @dataclass(frozen=True)
@@ -81,9 +101,15 @@ class PulseTwin:
 
 
 def coupler_name(a: str, b: str) -> str:
-    """IQM's name for the tunable coupler between two qubits, e.g. ``TC-1-3``."""
-    na, nb = sorted((_index(a), _index(b)))
-    return f"TC-{na}-{nb}"
+    """IQM's name for the tunable coupler between two components, e.g. ``TC-1-3``.
+
+    A coupler to a computational resonator carries the resonator's name: ``TC-1-COMPR1``.
+    """
+    if a.startswith("QB") and b.startswith("QB"):
+        na, nb = sorted((_index(a), _index(b)))
+        return f"TC-{na}-{nb}"
+    qubit, other = (a, b) if a.startswith("QB") else (b, a)
+    return f"TC-{_index(qubit)}-{other}"
 
 
 def _index(component: str) -> int:
@@ -101,6 +127,7 @@ def _qubit(spec: DeviceSpec, cal: CalibrationData, q: str) -> QubitPulse:
     pi_amplitude = 0.3 + 0.4 * _unit(seed, q, "rabi", f"{qc.frequency:.0f}")
     # First-order DRAG for a transmon: the derivative quadrature cancels the |1>-|2> leakage.
     drag = -1.0 / (2.0 * math.pi * anharmonicity) / 2.0
+    index = spec.qubits.index(q)
     readout_duration = spec.gates["measure"].duration if "measure" in spec.gates else 1.5e-6
     # Cloud overlap sets the 0 -> 1 error; the rest of the 1 -> 0 error is decay in the window.
     separation = 1.0
@@ -122,6 +149,7 @@ def _qubit(spec: DeviceSpec, cal: CalibrationData, q: str) -> QubitPulse:
         readout_separation=separation,
         readout_sigma=sigma,
         threshold=separation / 2.0,
+        probe_line=f"PL-{index // QUBITS_PER_PROBE_LINE + 1}",
     )
 
 
@@ -143,7 +171,6 @@ def pulse_twin(spec: DeviceSpec, cal: CalibrationData) -> PulseTwin:
     qubits = {q: _qubit(spec, cal, q) for q in spec.qubits}
     couplers = {}
     for a, b in spec.couplers:
-        if a in qubits and b in qubits:
-            c = _coupler(spec, cal, a, b)
-            couplers[c.name] = c
+        c = _coupler(spec, cal, a, b)
+        couplers[c.name] = c
     return PulseTwin(dut_label=spec.dut_label, qubits=qubits, couplers=couplers)
