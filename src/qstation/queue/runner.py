@@ -39,6 +39,7 @@ class Outcome:
     measurements: str
     counts: str
     messages: list[str] = field(default_factory=list)
+    sweep_results: bytes | None = None  # run jobs: serialized IQM sweep results
 
 
 def circuit_seed(job_id: str, index: int) -> int:

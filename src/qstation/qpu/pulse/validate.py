@@ -132,8 +132,12 @@ def validate_run(
     _limit(
         "shots x segments x sweep spots", shots * segments * spots, limits.max_work, "RUN_TOO_LARGE"
     )
-    for name in sorted(playlist.channel_descriptions):
-        _check_channel(playlist, name, resolve_channel(name, channels))
+    # Every channel must exist before any is checked: an unknown one is the clearer error.
+    props = {
+        name: resolve_channel(name, channels) for name in sorted(playlist.channel_descriptions)
+    }
+    for name, channel in props.items():
+        _check_channel(playlist, name, channel)
     _check_segments(playlist, limits)
     return Checked(run, shots, segments, spots)
 
