@@ -12,9 +12,9 @@ from tests.support.servers import InProcessWorker, serve_process
 
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real ``qstation serve`` process hosting lattice-20, star-5 and resonator-6."""
+    """A real ``qstation serve`` process hosting lattice-20, lattice-54, star-5 and resonator-6."""
     data = tmp_path_factory.mktemp("serve") / "data"
-    with serve_process(data, ("lattice-20", "star-5", "resonator-6")) as url:
+    with serve_process(data, ("lattice-20", "lattice-54", "star-5", "resonator-6")) as url:
         yield url
 
 

@@ -128,7 +128,10 @@ CASES = [
         everyone(200),
     ),
     Case("GET", "/api/v1/quantum-computers/star-5/artifacts/duts", everyone(200)),
-    Case("GET", "/api/v1/quantum-computers/star-5/artifacts/channel-properties", everyone(501)),
+    Case("GET", "/api/v1/quantum-computers/star-5/artifacts/channel-properties", everyone(200)),
+    Case("GET", "/api/v1/quantum-computers/star-5/artifacts/settings", everyone(200)),
+    Case("GET", "/api/v1/quantum-computers/star-5/artifacts/chip-design-records", everyone(200)),
+    Case("GET", "/station/star-5/exa/configuration", everyone(200)),
     Case(
         "GET", "/api/v1/calibration-sets/star-5/default/dynamic-quantum-architecture", everyone(200)
     ),

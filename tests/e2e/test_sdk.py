@@ -22,7 +22,6 @@ from qstation.client import (
     JobError,
     JobStatus,
     NotFoundError,
-    NotSupportedByServerError,
 )
 
 pytestmark = pytest.mark.timeout(120)
@@ -128,15 +127,11 @@ def test_server_client_surface(test_client: Any) -> None:
     assert server.get_calibration_set_quality_metric_set("default").observations
     aliases = {q.alias for q in server.list_quantum_computers()}
     assert aliases == {"lattice-20", "star-5", "resonator-6"}
-    # Pulse-level operations are sent, and the server's refusal comes back as is.
-    for call in (
-        server.get_settings,
-        server.get_chip_design_records,
-        server.get_channel_properties,
-    ):
-        with pytest.raises(NotSupportedByServerError, match="pulse-level") as info:
-            call()
-        assert info.value.status_code == 501
+    # The station's artifacts come back as IQM's own types.
+    settings = server.get_settings()
+    assert settings.QB1__drive.awg.sampling_rate.value > 0
+    assert "PL-1__readout" in server.get_channel_properties()
+    assert server.get_chip_design_records()[0]["cheddar"]["chip_label"] == "S5_twin_0"
     with pytest.raises(ClientConfigurationError, match="not selected"):
         _ = IQMServerClient("http://localhost", http_client=test_client).quantum_computer
 

@@ -6,6 +6,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 from uuid import UUID
 
+from qstation.client import _pulse
 from qstation.client._server_base import ServerBase
 from qstation.schemas.iqm_v1 import (
     Dut,
@@ -51,16 +52,17 @@ class DiscoveryAPI(ServerBase):
         data: dict[str, Any] = self._get_json(self._qc_path("/health"))
         return data
 
-    def get_settings(self) -> bytes:
-        """The default settings tree of the quantum computer (serialised protobuf).
+    def get_settings(self) -> Any:
+        """The station's settings tree, as IQM's ``SettingNode`` (needs IQM's packages).
 
         Raises:
             NotSupportedByServerError: the server offers circuit-level access only.
         """
-        return self._request("GET", self._qc_path("/artifacts/settings"), headers=_PROTOBUF).content
+        path = self._qc_path("/artifacts/settings")
+        return _pulse.setting_node(self._request("GET", path, headers=_PROTOBUF).content)
 
     def get_chip_design_records(self) -> list[dict[str, Any]]:
-        """The chip design records of the quantum computer (pulse-level data).
+        """The chip design records of the quantum computer (chip label, components, connections).
 
         Raises:
             NotSupportedByServerError: the server offers circuit-level access only.
@@ -68,14 +70,14 @@ class DiscoveryAPI(ServerBase):
         data: list[dict[str, Any]] = self._get_json(self._qc_path("/artifacts/chip-design-records"))
         return data
 
-    def get_channel_properties(self) -> bytes:
-        """Control-channel properties (serialised protobuf ``ChannelPropertyDictionary``).
+    def get_channel_properties(self) -> dict[str, Any]:
+        """Each control channel's IQM ``ChannelProperties`` (needs IQM's packages).
 
         Raises:
             NotSupportedByServerError: the server offers circuit-level access only.
         """
         path = self._qc_path("/artifacts/channel-properties")
-        return self._request("GET", path, headers=_PROTOBUF).content
+        return _pulse.channel_properties(self._request("GET", path, headers=_PROTOBUF).content)
 
     def get_duts(self) -> list[Dut]:
         """The devices under test of the quantum computer (one chip)."""

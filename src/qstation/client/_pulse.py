@@ -1,6 +1,7 @@
 """Pulse-level wire forms for the SDK: IQM's typed objects in, IQM's typed objects out.
 
-Run definitions and sweep results travel as protobuf. The SDK takes and returns the objects of
+The station's artifacts (settings tree, channel properties), run definitions and sweep
+results travel as protobuf. The SDK takes and returns the objects of
 IQM's own packages (``iqm.station_control.interface.models.RunDefinition`` and its
 ``SweepResults``, a mapping from return parameter to one array per sweep spot), converted with
 IQM's serializers. Those packages are imported only when a pulse-level method is called, so the
@@ -67,3 +68,25 @@ def parse_sweep_results(content: bytes) -> SweepResults:
     """``SweepResults`` from the wire form of ``sweep_results``."""
     results: SweepResults = _serializers().deserialize_sweep_results(content)
     return results
+
+
+def setting_node(payload: bytes) -> Any:
+    """A serialized ``SettingNode`` message as IQM's ``SettingNode``."""
+    try:
+        from iqm.station_control.client.serializers.setting_node_serializer import (
+            deserialize_setting_node,
+        )
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(_HINT) from exc
+    return deserialize_setting_node(payload)
+
+
+def channel_properties(payload: bytes) -> dict[str, Any]:
+    """A serialized ``ChannelPropertyDictionary`` as IQM's channel-property objects by channel."""
+    try:
+        from iqm.station_control.client.serializers.channel_property_serializer import (
+            unpack_channel_properties,
+        )
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(_HINT) from exc
+    return unpack_channel_properties(payload)

@@ -6,7 +6,9 @@ server and by in-process twins, so both publish identical documents.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID, uuid5
 
 from qstation.qpu.calibration import CalibrationData
@@ -55,7 +57,7 @@ def _locus_name(locus: tuple[str, ...]) -> str:
     return "__".join(locus)
 
 
-def _observations(values: list[tuple[str, float, str]], ts: datetime) -> list[Observation]:
+def _observations(values: Sequence[tuple[str, Any, str]], ts: datetime) -> list[Observation]:
     return [
         Observation(
             observation_id=i,
@@ -70,10 +72,18 @@ def _observations(values: list[tuple[str, float, str]], ts: datetime) -> list[Ob
 
 
 def calibration_set(
-    spec: DeviceSpec, cal_id: str, cal: CalibrationData, created_at: float
+    spec: DeviceSpec,
+    cal_id: str,
+    cal: CalibrationData,
+    created_at: float,
+    extra: Sequence[tuple[str, Any, str]] = (),
 ) -> ObservationSet:
-    """Controller settings and gate durations of a calibration set."""
-    values: list[tuple[str, float, str]] = []
+    """Controller settings and gate durations of a calibration set.
+
+    ``extra`` adds observations (the pulse-level parameters a station publishes); a field given
+    there replaces the same field computed here.
+    """
+    values: list[tuple[str, Any, str]] = []
     for q, qc in cal.qubits.items():
         values.append((f"controllers.{q}.drive.frequency", qc.frequency, "Hz"))
     for name, gate in spec.gates.items():
@@ -82,6 +92,9 @@ def calibration_set(
                 duration = cal.durations.get(name, gate.duration)
                 field = f"gates.{name}.{gate.implementation}.{_locus_name(locus)}.duration"
                 values.append((field, duration, "s"))
+    if extra:
+        replaced = {field for field, _, _ in extra}
+        values = [v for v in values if v[0] not in replaced] + list(extra)
     return _set(spec, cal_id, "calibration-set", None, values, created_at)
 
 
@@ -119,7 +132,7 @@ def _set(
     set_id: str,
     kind: str,
     describes: str | None,
-    values: list[tuple[str, float, str]],
+    values: Sequence[tuple[str, Any, str]],
     created_at: float,
 ) -> ObservationSet:
     ts = datetime.fromtimestamp(created_at, UTC)

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +20,9 @@ from qstation.qpu.registry import UnknownDeviceError, get_device
 from qstation.server.errors import BadRequest, Conflict, NotFound
 from qstation.store.orm import CalibrationSetRow, QuantumComputerRow
 from qstation.store.repositories import QuantumComputerRepository
+
+if TYPE_CHECKING:
+    from qstation.server.iqm.station import StationArtifacts
 
 _QC_NAMESPACE = uuid.UUID("6f1c2a7e-1d0b-4c43-9a57-3f0c1e5b7d21")
 
@@ -40,13 +44,24 @@ class Calibration:
 
     @cached_property
     def set_json(self) -> bytes:
-        obs = arch.calibration_set(self.spec, self.id, self.data, self.created_at)
+        obs = arch.calibration_set(
+            self.spec, self.id, self.data, self.created_at, extra=self.station.observations
+        )
         return obs.model_dump_json().encode()
 
     @cached_property
     def metrics_json(self) -> bytes:
         obs = arch.quality_metrics(self.spec, self.id, self.data, self.created_at)
         return obs.model_dump_json().encode()
+
+    @cached_property
+    def station(self) -> StationArtifacts:
+        """The pulse-level station artifacts of this calibration set."""
+        # Imported on first use: IQM's packages take a while to import, and a server that
+        # is only asked for circuits never needs them.
+        from qstation.server.iqm.station import StationArtifacts
+
+        return StationArtifacts(self.spec, self.data)
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,13 @@ from qstation.qpu.views import static_architecture
 from qstation.schemas.iqm_v1 import Dut, QuantumComputer, QuantumComputerList
 from qstation.server.deps import PrincipalDep, StateDep, unit_of_work
 from qstation.server.devices.service import qc_uuid
-from qstation.server.errors import NotImplementedOnTwin
+from qstation.server.errors import NotFound
+from qstation.server.iqm.station import station_software_versions
 
 router = APIRouter()
 JSON = "application/json"
+PROTOBUF = "application/protobuf"
+YAML = "application/yaml"
 
 
 def _about() -> dict[str, object]:
@@ -37,7 +40,10 @@ async def list_quantum_computers(state: StateDep, _: PrincipalDep) -> QuantumCom
         rows = await state.devices.list(session)
     return QuantumComputerList(
         quantum_computers=[
-            QuantumComputer(id=r.id, alias=r.alias, display_name=r.display_name) for r in rows
+            QuantumComputer(
+                id=r.id, alias=r.alias, display_name=r.display_name, proxy_path=f"station/{r.alias}"
+            )
+            for r in rows
         ]
     )
 
@@ -55,7 +61,18 @@ async def qc_about(qc: str, state: StateDep, _: PrincipalDep) -> dict[str, objec
     """Software versions of the quantum computer's control stack."""
     async with unit_of_work(state) as session:
         row = await state.devices.get(session, qc)
-    return {**_about(), "device": row.device, "id": qc_uuid(qc)}
+        cal = await state.devices.calibration(session, qc, "default")
+    about = _about()
+    versions = {**about["software_versions"], **station_software_versions()}  # type: ignore[dict-item]
+    return {
+        **about,
+        "software_versions": versions,
+        "device": row.device,
+        "id": qc_uuid(qc),
+        "dut_label": cal.spec.dut_label,
+        "job_types": ["circuit", "run", "sweep"],
+        "station": cal.station.summary,
+    }
 
 
 @router.get("/api/v1/quantum-computers/{qc}/artifacts/static-quantum-architectures")
@@ -75,15 +92,44 @@ async def duts(qc: str, state: StateDep, _: PrincipalDep) -> list[Dut]:
     return [Dut(label=cal.spec.dut_label, dut_type="chip")]
 
 
+@router.get("/api/v1/quantum-computers/{qc}/artifacts/settings")
+async def station_settings(qc: str, state: StateDep, _: PrincipalDep) -> Response:
+    """The station's settings tree (IQM ``SettingNode``, protobuf)."""
+    async with unit_of_work(state) as session:
+        cal = await state.devices.calibration(session, qc, "default")
+    return Response(cal.station.settings_pb, media_type=PROTOBUF)
+
+
+@router.get("/api/v1/quantum-computers/{qc}/artifacts/channel-properties")
+async def channel_properties(qc: str, state: StateDep, _: PrincipalDep) -> Response:
+    """Sample rate, granularity and instruction set of every channel (protobuf)."""
+    async with unit_of_work(state) as session:
+        cal = await state.devices.calibration(session, qc, "default")
+    return Response(cal.station.channel_properties_pb, media_type=PROTOBUF)
+
+
+@router.get("/api/v1/quantum-computers/{qc}/artifacts/chip-design-records")
+async def chip_design_records(qc: str, state: StateDep, _: PrincipalDep) -> Response:
+    """The chip's design record: label, components and connections (a list of one)."""
+    async with unit_of_work(state) as session:
+        cal = await state.devices.calibration(session, qc, "default")
+    return Response(cal.station.chip_design_records_json, media_type=JSON)
+
+
+@router.get("/station/{qc}/exa/configuration", include_in_schema=False)
+async def experiment_configuration(qc: str, state: StateDep, _: PrincipalDep) -> Response:
+    """The experiment configuration (YAML), under the quantum computer's station proxy path."""
+    async with unit_of_work(state) as session:
+        cal = await state.devices.calibration(session, qc, "default")
+    return Response(cal.station.experiment_configuration_yaml, media_type=YAML)
+
+
 @router.get("/api/v1/quantum-computers/{qc}/artifacts/{artifact}")
-async def pulse_level_artifact(qc: str, artifact: str, state: StateDep, _: PrincipalDep) -> None:
-    """Pulse-level artifacts (settings, channel properties, chip design records)."""
+async def unknown_artifact(qc: str, artifact: str, state: StateDep, _: PrincipalDep) -> None:
+    """Any other artifact name: not one a station has."""
     async with unit_of_work(state) as session:
         await state.devices.get(session, qc)
-    raise NotImplementedOnTwin(
-        f"artifact {artifact!r} is a pulse-level resource; the simulated quantum computer "
-        f"{qc!r} offers circuit-level access only"
-    )
+    raise NotFound(f"quantum computer {qc!r} has no artifact {artifact!r}")
 
 
 @router.get("/api/v1/calibration-sets/{qc}/{cal}/dynamic-quantum-architecture")
