@@ -115,7 +115,7 @@ def execute_run(
         RunCancelled: ``should_stop`` answered True.
         PulseError: the engine cannot simulate an instruction.
     """
-    from iqm.station_control.client.serializers import serialize_sweep_results
+    from iqm.station_control.client.serializers.sweep_serializers import serialize_sweep_results
 
     from qstation.qpu.pulse.engine import simulate_playlist
     from qstation.qpu.pulse.observations import channel_config

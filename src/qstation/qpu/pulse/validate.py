@@ -65,7 +65,7 @@ def parse_run_definition(body: bytes) -> RunDefinition:
     from iqm.data_definitions.station_control.v2.run_definition_pb2 import (
         RunDefinition as RunDefinitionProto,
     )
-    from iqm.station_control.client.serializers import deserialize_run_definition
+    from iqm.station_control.client.serializers.run_serializers import deserialize_run_definition
 
     if not body:
         raise DefinitionError(
