@@ -10,6 +10,7 @@ queues, leases and reclaiming of circuit jobs.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 import uuid
 from collections import OrderedDict
@@ -44,6 +45,7 @@ class RunSubmission:
 
 
 _channels: OrderedDict[str, dict[str, ChannelProperties]] = OrderedDict()
+_channels_lock = threading.Lock()  # checks run in threads
 
 
 def station_channels(cal: Calibration) -> dict[str, ChannelProperties]:
@@ -52,7 +54,8 @@ def station_channels(cal: Calibration) -> dict[str, ChannelProperties]:
     Raises:
         NotImplementedOnTwin: this installation has no pulse-level station.
     """
-    cached = _channels.get(cal.id)
+    with _channels_lock:
+        cached = _channels.get(cal.id)
     if cached is not None:
         return cached
     try:
@@ -61,9 +64,10 @@ def station_channels(cal: Calibration) -> dict[str, ChannelProperties]:
     except ImportError as err:  # pragma: no cover - an installation without the station
         raise NotImplementedOnTwin(f"pulse-level jobs need the station model: {err}") from err
     channels = channel_properties(cal.spec, pulse_twin(cal.spec, cal.data))
-    _channels[cal.id] = channels
-    while len(_channels) > _CACHED_STATIONS:
-        _channels.popitem(last=False)
+    with _channels_lock:
+        _channels[cal.id] = channels
+        while len(_channels) > _CACHED_STATIONS:
+            _channels.popitem(last=False)
     return channels
 
 
