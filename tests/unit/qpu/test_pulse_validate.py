@@ -130,3 +130,10 @@ def test_spots_and_total_work_are_bounded() -> None:
     assert _check(run).spots == 50
     _refused("TOO_MANY_SPOTS", "50 sweep spots", run=run, limits=Limits(max_spots=20))
     _refused("RUN_TOO_LARGE", "1500", run=run, limits=Limits(max_work=1000))
+
+
+def test_return_parameters_must_be_acquired() -> None:
+    run = run_definition(
+        rabi_playlist(AMPS), toy_settings(10), return_parameters=["QB1__readout.result", "QB2__m"]
+    )
+    _refused("UNKNOWN_RETURN_PARAMETER", "QB2__m", "QB1__readout.result", run=run)

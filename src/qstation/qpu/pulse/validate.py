@@ -139,6 +139,7 @@ def validate_run(
     for name, channel in props.items():
         _check_channel(playlist, name, channel)
     _check_segments(playlist, limits)
+    _check_return_parameters(run, playlist)
     return Checked(run, shots, segments, spots)
 
 
@@ -280,3 +281,27 @@ def _check_segments(playlist: Playlist, limits: Limits) -> None:
                     f"over the limit of {limits.max_segment_samples}",
                     "SEGMENT_TOO_LONG",
                 )
+
+
+def acquisition_labels(playlist: Playlist) -> set[str]:
+    """Labels of every acquisition the playlist's readout triggers take."""
+    from iqm.models.playlist.instructions import ReadoutTrigger
+
+    return {
+        acquisition.label
+        for channel in playlist.channel_descriptions.values()
+        for instruction in channel.instruction_table
+        if isinstance(instruction.operation, ReadoutTrigger)
+        for acquisition in instruction.operation.acquisitions
+    }
+
+
+def _check_return_parameters(run: RunDefinition, playlist: Playlist) -> None:
+    acquired = acquisition_labels(playlist)
+    missing = [p for p in run.sweep_definition.return_parameters if p not in acquired]
+    if missing:
+        raise DefinitionError(
+            f"return parameters {missing} are acquired by no readout trigger of the playlist "
+            f"(it acquires {sorted(acquired)})",
+            "UNKNOWN_RETURN_PARAMETER",
+        )
