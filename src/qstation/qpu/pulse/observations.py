@@ -16,7 +16,6 @@ from exa.common.data.setting_node import SettingNode
 from qstation.qpu.calibration import CalibrationData
 from qstation.qpu.device import DeviceSpec
 from qstation.qpu.pulse.config import ChannelConfig
-from qstation.qpu.pulse.station import probe_center_frequency
 from qstation.qpu.pulse.twin import CouplerPulse, PulseTwin, QubitPulse
 
 Observation = tuple[str, Any, str]  # dut_field, value, unit
@@ -37,14 +36,14 @@ def _prx(q: QubitPulse) -> list[Observation]:
     ]
 
 
-def _measure(twin: PulseTwin, q: QubitPulse) -> list[Observation]:
-    center = probe_center_frequency(twin, q.probe_line)
+def _measure(q: QubitPulse) -> list[Observation]:
     out: list[Observation] = []
     for op in ("measure", "measure_fidelity"):
         base = f"gates.{op}.constant.{q.name}"
         out += [
             (f"{base}.duration", q.readout_duration, "s"),
-            (f"{base}.frequency", q.readout_frequency - center, "Hz"),
+            # Absolute; the compiler subtracts the probe line's centre frequency.
+            (f"{base}.frequency", q.readout_frequency, "Hz"),
             (f"{base}.phase", 0.0, "rad"),
             (f"{base}.amplitude_i", q.readout_amplitude, ""),
             (f"{base}.integration_length", q.integration_length, "s"),
@@ -85,7 +84,7 @@ def compiler_observations(
     for q, p in twin.qubits.items():
         if "prx" in spec.gates and cal.is_calibrated("prx", (q,)):
             out += _prx(p)
-        out += _measure(twin, p)
+        out += _measure(p)
         out.append((f"gates.reset_wait.reset_wait.{q}.duration", RESET_WAIT_T1 * p.t1, "s"))
     longest = RESET_WAIT_T1 * max(p.t1 for p in twin.qubits.values())
     for r in spec.computational_resonators:  # a resonator idles as long as the slowest qubit

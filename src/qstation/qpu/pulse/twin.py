@@ -20,6 +20,9 @@ import math
 from dataclasses import dataclass
 from statistics import NormalDist
 
+import numpy as np
+from scipy.special import ndtr
+
 from qstation.qpu.calibration import CalibrationData
 from qstation.qpu.device import DeviceSpec
 
@@ -117,6 +120,31 @@ def _index(component: str) -> int:
     return int(digits) if digits else 0
 
 
+def readout_error_1(window: float, t1: float, separation: float, sigma: float) -> float:
+    """P(read 0 | |1>) for an integration window: cloud overlap plus decay within the window.
+
+    A qubit that decays at time t integrates at the |1> position for t and at |0> for the rest,
+    so its mean lands at ``separation·t/window``; the threshold sits half way.
+    """
+    threshold = separation / 2.0
+    t = np.linspace(0.0, window, 257)
+    integrand = np.exp(-t / t1) / t1 * ndtr((threshold - separation * t / window) / sigma)
+    decayed = float(np.sum(integrand[1:] + integrand[:-1]) * (t[1] - t[0]) / 2.0)
+    return math.exp(-window / t1) * float(ndtr(-threshold / sigma)) + decayed
+
+
+def _integration_window(p10: float, t1: float, sigma: float, longest: float) -> float:
+    """The window (a whole number of granules) whose 1 -> 0 error is the calibrated one."""
+    granule = GRANULARITY / SAMPLE_RATE
+    lo, hi = granule, longest
+    if readout_error_1(hi, t1, 1.0, sigma) <= p10:
+        return hi
+    for _ in range(40):  # bisection: the error grows with the window
+        mid = (lo + hi) / 2.0
+        lo, hi = (mid, hi) if readout_error_1(mid, t1, 1.0, sigma) < p10 else (lo, mid)
+    return max(round(lo / granule), 1) * granule
+
+
 def _qubit(spec: DeviceSpec, cal: CalibrationData, q: str) -> QubitPulse:
     qc = cal.qubits[q]
     seed = str(spec.calibration_seed)
@@ -145,7 +173,7 @@ def _qubit(spec: DeviceSpec, cal: CalibrationData, q: str) -> QubitPulse:
         readout_frequency=READOUT_BAND + 300e6 * _unit(seed, q, "readout"),
         readout_amplitude=0.1 + 0.1 * _unit(seed, q, "probe"),
         readout_duration=readout_duration,
-        integration_length=readout_duration,
+        integration_length=_integration_window(qc.readout_p10, qc.t1, sigma, readout_duration),
         readout_separation=separation,
         readout_sigma=sigma,
         threshold=separation / 2.0,
