@@ -89,7 +89,9 @@ def spot_array(data: np.ndarray, segments: list[int], bins: int) -> np.ndarray:
     shots = per_shot.shape[0]
     if bins < shots:
         per_shot = per_shot.reshape(bins, shots // bins, -1).mean(axis=1)
-    return np.ascontiguousarray(per_shot).ravel()
+    # IQM's array format holds int64, float64 and complex128 (and bool) values only.
+    wire = {"i": np.int64, "u": np.int64, "b": np.int64, "f": np.float64, "c": np.complex128}
+    return np.ascontiguousarray(per_shot, dtype=wire[per_shot.dtype.kind]).ravel()
 
 
 def execute_run(
