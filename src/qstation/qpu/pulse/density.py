@@ -164,6 +164,37 @@ class DensityState:
         for q in (a, b):
             self.idle(q, start + length)
 
+    def copy(self) -> DensityState:
+        """An independent copy (a branch of the measurement record)."""
+        other = object.__new__(DensityState)
+        other.__dict__.update(self.__dict__)
+        other.rho = self.rho.copy()
+        other.clock = dict(self.clock)
+        other.frame = dict(self.frame)
+        return other
+
+    def collapse(self, outcome: dict[str, tuple[int, int]]) -> float:
+        """Project onto measured levels and move each qubit to its level after the readout.
+
+        ``outcome`` maps a qubit to (level found, level after): a qubit found in |1> that
+        relaxed during the integration window is left in |0>. Returns the probability of the
+        levels found; the state is renormalised.
+        """
+        n = len(self.qubits)
+        rho = self.rho
+        for q, (found, after) in outcome.items():
+            i = self.index[q]
+            index: list[int | slice] = [slice(None)] * (2 * n)
+            index[i] = index[n + i] = found
+            block = rho[tuple(index)]
+            rho = np.zeros_like(rho)
+            index[i] = index[n + i] = after
+            rho[tuple(index)] = block
+        size = self.levels**n
+        weight = float(np.real(np.trace(rho.reshape(size, size))))
+        self.rho = rho / weight if weight > 0 else rho
+        return weight
+
     def populations(self, measured: list[str]) -> np.ndarray:
         """Joint level probabilities of ``measured`` (axes in that order)."""
         n = len(self.qubits)
