@@ -1,0 +1,75 @@
+"""Run jobs executed by real workers on the pulse-level twin: results through our SDK, and
+survival of a killed worker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pytest
+
+from tests.e2e.test_run_jobs import compiled_bell
+from tests.support.pulse import to_bytes
+from tests.support.servers import child_pids, serve_process_handle
+
+pytestmark = [pytest.mark.timeout(240), pytest.mark.slow]
+PROTOBUF = {"Content-Type": "application/protobuf"}
+
+
+def _wait(url: str, job_id: str, wanted: set[str], timeout: float = 180) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        data: dict[str, Any] = httpx.get(f"{url}/api/v1/jobs/{job_id}").json()
+        if data["status"] in wanted:
+            return data
+        time.sleep(0.05)
+    raise TimeoutError(f"job {job_id} never reached {wanted}")
+
+
+def test_sdk_runs_a_compiled_bell_and_reads_typed_results(test_client: Any) -> None:
+    from qstation.client import IQMServerClient
+
+    server = IQMServerClient("http://localhost", quantum_computer="star-5", http_client=test_client)
+    data = server.submit_run(compiled_bell(shots=1000))
+    done = test_client.get(f"/qstation/v1/jobs/{data.id}/wait", params={"timeout": 120}).json()
+    assert done["status"] == "completed", done["errors"]
+    assert {a["type"] for a in done["artifacts"]} == {
+        "sweep_results",
+        "measurements",
+        "measurement_counts",
+    }
+    sweep = server.get_job_artifact_sweep_results(data.id)
+    assert sorted(sweep) == ["QB1__m", "QB3__m"]
+    [spot] = sweep["QB1__m"]  # nothing swept: one spot, 1000 shots of one trigger
+    assert isinstance(spot, np.ndarray) and spot.shape == (1000,)
+    counts = server.get_job_artifact_measurement_counts(data.id)
+    assert counts[0].measurement_keys == ["m"]
+    bell = counts[0].counts
+    assert sum(bell.values()) == 1000
+    assert (bell.get("00", 0) + bell.get("11", 0)) / 1000 > 0.75
+    # The counts are the sweep results' bits, shot by shot.
+    first = np.stack([sweep["QB1__m"][0], sweep["QB3__m"][0]], axis=1).astype(int)
+    assert bell.get("11", 0) == int(np.sum(first.sum(axis=1) == 2))
+
+
+def test_run_job_survives_a_killed_worker(tmp_path: Path) -> None:
+    env = {"QSTATION_LEASE_SECONDS": "1.5"}
+    served = serve_process_handle(tmp_path / "d", ("star-5",), "--workers", "1", env=env)
+    with served as (url, proc):
+        run = compiled_bell(shots=20000)
+        reply = httpx.post(f"{url}/api/v1/jobs/star-5/run", content=to_bytes(run), headers=PROTOBUF)
+        job_id = reply.json()["id"]
+        _wait(url, job_id, {"processing"})
+        [worker] = child_pids(proc.pid)
+        os.kill(worker, signal.SIGKILL)
+        final = _wait(url, job_id, {"completed", "failed", "cancelled"})
+        assert final["status"] == "completed", final["errors"]
+        stages = [e["status"] for e in final["timeline"]]
+        assert "reclaimed_waiting" in stages and stages.count("execution_started") == 2
+        counts = httpx.get(f"{url}/api/v1/jobs/{job_id}/artifacts/measurement_counts").json()
+        assert sum(counts[0]["counts"].values()) == 20000
