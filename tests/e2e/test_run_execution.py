@@ -38,6 +38,16 @@ def test_sdk_runs_a_compiled_bell_and_reads_typed_results(test_client: Any) -> N
     data = server.submit_run(compiled_bell(shots=1000))
     done = test_client.get(f"/qstation/v1/jobs/{data.id}/wait", params={"timeout": 120}).json()
     assert done["status"] == "completed", done["errors"]
+    stages = [e["status"] for e in done["timeline"]]
+    for before, after in [
+        ("received", "validation_ended"),
+        ("validation_ended", "pending_execution"),
+        ("pending_execution", "execution_started"),
+        ("execution_started", "execution_ended"),
+        ("execution_ended", "ready"),
+    ]:
+        assert stages.index(before) < stages.index(after), stages
+    assert "compilation_started" not in stages  # runs are not compiled on the server
     assert {a["type"] for a in done["artifacts"]} == {
         "sweep_results",
         "measurements",

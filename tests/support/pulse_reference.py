@@ -18,9 +18,9 @@ The model of one segment, in the frame that rotates with each qubit's drive carr
 * amplitude damping ``a/√T1`` and pure dephasing ``n·√(2/T2 - 1/T1)`` on every qubit.
 
 While every channel is idle the generator is constant and the reference applies the exact
-exponential of QuTiP's Liouvillian; during pulses it runs :func:`qutip.mesolve` with the
-samples as piecewise-constant coefficients. The state is taken where the first readout of the
-segment begins.
+exponential of QuTiP's Liouvillian (per qubit, as idle qubits do not interact); during pulses
+it runs :func:`qutip.mesolve` with the samples as piecewise-constant coefficients. The
+state is taken where the first readout of the segment begins.
 """
 
 from __future__ import annotations
@@ -148,18 +148,23 @@ class _Model:
         n1 = a1.dag() * a1
         h0 = 0 * local(n1, qubits[0])
         self.c_ops = []
+        # While idle the qubits do not interact: the generator is a sum of one-qubit terms.
+        self.idle_generators: list[qutip.Qobj] = []
         self.x, self.y, self.k = {}, {}, {}
         for q in qubits:
             p = twin.qubits[q]
             delta = TWO_PI * (p.frequency - config.drive_frequency[q]) * 1e-9
             alpha = TWO_PI * p.anharmonicity * 1e-9
-            h0 += local(delta * n1 + 0.5 * alpha * n1 * (n1 - 1), q)
+            h_q = delta * n1 + 0.5 * alpha * n1 * (n1 - 1)
+            h0 += local(h_q, q)
             self.k[q] = rabi_rate(p, twin.sample_rate)
             a = self.a[q]
             self.x[q] = 0.5 * self.k[q] * (a.dag() + a)
             self.y[q] = 0.5 * self.k[q] * (1j * a.dag() - 1j * a)
             gamma_phi = max(1.0 / p.t2 - 0.5 / p.t1, 0.0) * 1e-9
             self.c_ops += [math.sqrt(1e-9 / p.t1) * a, math.sqrt(2 * gamma_phi) * local(n1, q)]
+            c_q = [math.sqrt(1e-9 / p.t1) * a1, math.sqrt(2 * gamma_phi) * n1]
+            self.idle_generators.append(qutip.liouvillian(h_q, c_q))
         self.h0 = h0
         p1 = qutip.basis(levels, 1).proj()
         self.zz = {}
@@ -170,8 +175,8 @@ class _Model:
 
     @cache  # noqa: B019 - one model per call, few distinct idle lengths
     def idle(self, nanoseconds: float) -> qutip.Qobj:
-        """The exact map of an idle interval."""
-        return (qutip.liouvillian(self.h0, self.c_ops) * nanoseconds).expm()
+        """The exact map of an idle interval (the product of the qubits' own maps)."""
+        return qutip.super_tensor([(gen * nanoseconds).expm() for gen in self.idle_generators])
 
 
 def reference_state(

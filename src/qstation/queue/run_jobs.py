@@ -14,6 +14,7 @@ from qstation.qpu.pulse.execute import RunCancelled, execute_run
 from qstation.qpu.pulse.validate import DefinitionError
 from qstation.queue.claim import Claimed
 from qstation.queue.runner import JobCancelled, JobFailed, Outcome, circuit_seed
+from qstation.queue.stages import Stages
 
 
 def run_pulse_job(
@@ -30,6 +31,8 @@ def run_pulse_job(
     """
     if claimed.definition is None:
         raise JobFailed(f"run job {claimed.id} has no stored definition", "INTERNAL_ERROR")
+    stages = Stages()
+    stages.mark("execution_started")
     try:
         results = execute_run(
             spec,
@@ -45,8 +48,12 @@ def run_pulse_job(
         raise JobFailed(str(err), err.code) from err
     except ValueError as err:  # the engine's PulseError: what it cannot simulate, and why
         raise JobFailed(str(err), "PULSE_SIMULATION_FAILED") from err
+    # Sweep results are serialized as the run goes; the circuit views are the post-processing.
+    stages.mark("post_processing_started", stages.mark("execution_ended"))
+    stages.mark("post_processing_ended")
     return Outcome(
         measurements=results.measurements,
         counts=results.counts,
         sweep_results=results.sweep_results,
+        stages=stages.marks,
     )

@@ -145,8 +145,9 @@ class Worker:
                 claimed, status, errors, outcome = done
                 results = (outcome.measurements, outcome.counts) if outcome else None
                 sweep = outcome.sweep_results if outcome else None
+                stages = outcome.stages if outcome else ()
                 if not q.finish(conn, claimed, self.id, status, errors=errors, results=results,
-                                sweep_results=sweep):
+                                sweep_results=sweep, stages=stages):
                     log.warning("job %s was reclaimed or deleted meanwhile; result dropped",
                                 claimed.id)
             nxt = q.claim(conn, qcs, self.id, self.lease_s) if claim_next else None

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qstation.qpu.pulse.validate import Checked, DefinitionError, Limits, validate_run
+from qstation.queue.stages import Stages
 from qstation.server.devices.service import Calibration
 from qstation.server.errors import BadRequest, Conflict, NotFound, NotImplementedOnTwin
 from qstation.server.jobs.service import SERVER, JobService, Stored
@@ -42,6 +43,7 @@ class RunSubmission:
     calibration: Calibration
     use_timeslot: bool
     received_at: float = field(default_factory=time.time)
+    stages: Stages = field(default_factory=Stages)
 
 
 _channels: OrderedDict[str, dict[str, ChannelProperties]] = OrderedDict()
@@ -97,18 +99,24 @@ async def validate(
         NotFound: unknown quantum computer.
         Conflict: the quantum computer is in maintenance.
     """
+    stages = Stages()
+    received = stages.mark("received")
     if (await jobs.devices.get(session, qc)).status == "maintenance":
         raise Conflict(
             f"quantum computer {qc!r} is in maintenance and accepts no new jobs",
             error_code="QC_IN_MAINTENANCE",
         )
-    # The physics a run meets is the computer's current calibration set.
+    # The physics a run meets is the computer's current calibration set; its channels are
+    # what the definition is checked against. Runs are not compiled on the server.
+    stages.mark("fetch_calibration_started", received)
     cal = await jobs.devices.runnable_calibration(session, qc, "default")
+    stages.mark("validation_started", stages.mark("fetch_calibration_ended"))
     try:
         checked = await asyncio.to_thread(check, body, cal, limits(jobs))
     except DefinitionError as err:
         raise BadRequest(str(err), error_code=err.code) from err
-    return RunSubmission(qc, body, checked, cal, use_timeslot)
+    stages.mark("validation_ended")
+    return RunSubmission(qc, body, checked, cal, use_timeslot, received, stages)
 
 
 async def store(
@@ -153,6 +161,8 @@ async def store(
         }
     )
     await jobs.quotas.charge(session, owner, checked.shots, executions)
+    pending = ("pending_execution", time.time())
+    await repo.add_events(job_id, SERVER, [*sub.stages.marks, pending])
     return Stored(job_id, True, seq)
 
 

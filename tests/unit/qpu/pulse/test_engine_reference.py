@@ -38,7 +38,7 @@ from iqm.pulse import CircuitOperation as Op
 
 from qstation.qpu.calibration import CalibrationData, generate_calibration
 from qstation.qpu.device import DeviceSpec
-from qstation.qpu.pulse import experiments
+from qstation.qpu.pulse import engine, experiments
 from qstation.qpu.pulse.compiler import standard_compiler
 from qstation.qpu.pulse.config import ChannelConfig
 from qstation.qpu.pulse.engine import segment_state
@@ -178,3 +178,21 @@ def test_compiled_circuits_agree_with_qutip(device: tuple, size: int) -> None:
     # And the state is the entangled one: |0...0> and |1...1> each about one half.
     pops = ref.level_populations()
     assert pops[(0,) * size] > 0.45 and pops[(1,) * size] > 0.45
+
+
+def test_two_level_truncation_agrees_with_qutip(
+    device: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Segments with many qubits run on two levels; the same model on two levels in QuTiP."""
+    spec, cal, twin = device
+    monkeypatch.setattr(engine, "THREE_LEVEL_QUBITS", 1)
+    run, _ = standard_compiler(spec, cal).compile([_circuit(spec, 3)])
+    sweep = run.sweep_definition
+    config = channel_config(sweep.settings, twin)
+    state, _ = segment_state(twin, sweep.playlist, 0, config)
+    ref = reference_state(twin, sweep.playlist, config, levels=2)
+    assert state.levels == 2
+    difference = np.abs(state.populations(ref.qubits) - ref.level_populations()).max()
+    assert difference < TOLERANCE
+    pops = ref.level_populations()
+    assert pops[0, 0, 0] > 0.45 and pops[1, 1, 1] > 0.45
