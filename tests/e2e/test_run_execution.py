@@ -83,3 +83,22 @@ def test_run_job_survives_a_killed_worker(tmp_path: Path) -> None:
         assert "reclaimed_waiting" in stages and stages.count("execution_started") == 2
         counts = httpx.get(f"{url}/api/v1/jobs/{job_id}/artifacts/measurement_counts").json()
         assert sum(counts[0]["counts"].values()) == 20000
+
+
+def test_sdk_against_a_live_server_over_loopback(server_url: str) -> None:
+    from iqm.station_control.interface.models import RunDefinition
+
+    from qstation.client import IQMServerClient
+
+    server = IQMServerClient(server_url, quantum_computer="star-5")
+    run = compiled_bell(shots=300)
+    data = server.submit_sweep(run)
+    done = server.wait_for_job_change(data.id, None, timeout=120)
+    assert done is not None and done.status == "completed", done
+    assert isinstance(server.get_submit_run_payload(data.id), RunDefinition)
+    sweep = server.get_job_artifact_sweep_results(data.id)
+    assert {label: [a.shape for a in spots] for label, spots in sweep.items()} == {
+        "QB1__m": [(300,)],
+        "QB3__m": [(300,)],
+    }
+    assert sum(server.get_job_artifact_measurement_counts(data.id)[0].counts.values()) == 300
