@@ -33,6 +33,10 @@ if TYPE_CHECKING:
     from qstation.qpu.device import DeviceSpec
 
 
+#: The measurement key of IQM's heralding readouts (labels ``<qubit>____HERALD``).
+HERALD_KEY = "__HERALD"
+
+
 class RunCancelled(Exception):
     """Cancellation was requested between sweep spots."""
 
@@ -178,6 +182,7 @@ def _circuits(
                 key: np.stack([raw[lb][s] for lb in group], axis=1).astype(np.uint8)
                 for key, group in keys.items()
             }
+            bits = _heralded(bits)
             measurements.append(bits)
             ordered = list(bits)
             counts.append({"measurement_keys": ordered, "counts": _counts(ordered, bits)})
@@ -185,6 +190,14 @@ def _circuits(
         orjson.dumps(measurements, option=orjson.OPT_SERIALIZE_NUMPY).decode(),
         orjson.dumps(counts).decode(),
     )
+
+
+def _heralded(bits: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The circuit's own keys; with a heralding readout (IQM's ``__HERALD`` key), only the
+    shots in which every heralded qubit read 0, as the circuit path keeps them."""
+    herald = bits.get(HERALD_KEY)
+    keep = slice(None) if herald is None else ~herald.any(axis=1)
+    return {key: b[keep] for key, b in bits.items() if not key.startswith("__")}
 
 
 def _counts(keys: list[str], bits: dict[str, np.ndarray]) -> dict[str, int]:
