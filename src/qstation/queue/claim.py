@@ -173,8 +173,8 @@ def finish(
     *,
     errors: list[dict[str, object]] | None = None,
     results: tuple[str, str] | None = None,
-    sweep_results: bytes | None = None,
     stages: Sequence[tuple[str, float]] = (),
+    sweep_results: bytes | None = None,
 ) -> bool:
     """End a claimed job. False (write nothing) if the lease was lost or the job deleted.
 

@@ -48,9 +48,10 @@ def run_pulse_job(
         raise JobFailed(str(err), err.code) from err
     except ValueError as err:  # the engine's PulseError: what it cannot simulate, and why
         raise JobFailed(str(err), "PULSE_SIMULATION_FAILED") from err
-    # Sweep results are serialized as the run goes; the circuit views are the post-processing.
-    stages.mark("post_processing_started", stages.mark("execution_ended"))
-    stages.mark("post_processing_ended")
+    # Results are assembled and serialized as the sweep runs: post-processing ends with it.
+    ended = stages.mark("execution_ended")
+    stages.mark("post_processing_started", ended)
+    stages.mark("post_processing_ended", ended)
     return Outcome(
         measurements=results.measurements,
         counts=results.counts,

@@ -40,8 +40,8 @@ class Outcome:
     measurements: str
     counts: str
     messages: list[str] = field(default_factory=list)
-    sweep_results: bytes | None = None  # run jobs: serialized IQM sweep results
     stages: list[tuple[str, float]] = field(default_factory=list)  # IQM stage marks
+    sweep_results: bytes | None = None  # run jobs: serialized IQM sweep results
 
 
 def circuit_seed(job_id: str, index: int) -> int:

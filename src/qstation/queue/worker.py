@@ -144,10 +144,10 @@ class Worker:
             if done is not None:
                 claimed, status, errors, outcome = done
                 results = (outcome.measurements, outcome.counts) if outcome else None
-                sweep = outcome.sweep_results if outcome else None
                 stages = outcome.stages if outcome else ()
+                sweep = outcome.sweep_results if outcome else None
                 if not q.finish(conn, claimed, self.id, status, errors=errors, results=results,
-                                sweep_results=sweep, stages=stages):
+                                stages=stages, sweep_results=sweep):
                     log.warning("job %s was reclaimed or deleted meanwhile; result dropped",
                                 claimed.id)
             nxt = q.claim(conn, qcs, self.id, self.lease_s) if claim_next else None

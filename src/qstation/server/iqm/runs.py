@@ -101,21 +101,22 @@ async def validate(
     """
     stages = Stages()
     received = stages.mark("received")
+    stages.mark("validation_started", received)
     if (await jobs.devices.get(session, qc)).status == "maintenance":
         raise Conflict(
             f"quantum computer {qc!r} is in maintenance and accepts no new jobs",
             error_code="QC_IN_MAINTENANCE",
         )
-    # The physics a run meets is the computer's current calibration set; its channels are
-    # what the definition is checked against. Runs are not compiled on the server.
-    stages.mark("fetch_calibration_started", received)
+    stages.mark("fetch_calibration_started", stages.mark("validation_ended"))
+    # The physics a run meets is the computer's current calibration set.
     cal = await jobs.devices.runnable_calibration(session, qc, "default")
-    stages.mark("validation_started", stages.mark("fetch_calibration_ended"))
+    # Compilation of a run: decoding the definition and checking it against the channels.
+    stages.mark("compilation_started", stages.mark("fetch_calibration_ended"))
     try:
         checked = await asyncio.to_thread(check, body, cal, limits(jobs))
     except DefinitionError as err:
         raise BadRequest(str(err), error_code=err.code) from err
-    stages.mark("validation_ended")
+    stages.mark("compilation_ended")
     return RunSubmission(qc, body, checked, cal, use_timeslot, received, stages)
 
 
