@@ -22,12 +22,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import orjson
 
-from qstation.qpu.pulse.validate import BINS_SETTING, find_setting, parse_run_definition
+from qstation.qpu.pulse.definition import (
+    BINS_SETTING,
+    find_setting,
+    parse_run_definition,
+    trigger_segments,
+)
 
 if TYPE_CHECKING:
     from exa.common.data.setting_node import SettingNode
     from exa.common.sweep.util import NdSweep
-    from iqm.models.playlist import Playlist
 
     from qstation.qpu.calibration import CalibrationData
     from qstation.qpu.device import DeviceSpec
@@ -66,22 +70,6 @@ def apply_spot(settings: SettingNode, values: list[tuple[str, Any]]) -> None:
     for name, value in values:
         setting = find_setting(settings, name)
         settings.update_setting(setting.update(value))
-
-
-def trigger_segments(playlist: Playlist) -> dict[str, list[int]]:
-    """For each acquisition label, the segments that acquire it, once per acquisition."""
-    from iqm.models.playlist.instructions import ReadoutTrigger
-
-    found: dict[str, list[int]] = {}
-    for s, segment in enumerate(playlist.segments):
-        for name, indices in segment.instructions.items():
-            table = playlist.channel_descriptions[name].instruction_table
-            for i in indices:
-                op = table[i].operation
-                if isinstance(op, ReadoutTrigger):
-                    for acquisition in op.acquisitions:
-                        found.setdefault(acquisition.label, []).append(s)
-    return found
 
 
 def spot_array(data: np.ndarray, segments: list[int], bins: int) -> np.ndarray:

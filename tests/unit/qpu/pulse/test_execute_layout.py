@@ -7,8 +7,8 @@ import orjson
 from exa.common.data.parameter import Parameter
 from exa.common.sweep.util import Sweep
 
-from qstation.qpu.pulse.execute import _circuits, apply_spot, spot_array, spots, trigger_segments
-from qstation.qpu.pulse.validate import find_setting
+from qstation.qpu.pulse.definition import find_setting, trigger_segments
+from qstation.qpu.pulse.execute import _circuits, apply_spot, spot_array, spots
 from tests.support.pulse import rabi_playlist, toy_settings
 
 
