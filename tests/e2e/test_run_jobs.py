@@ -166,3 +166,14 @@ def test_a_timeslot_run_waits_in_its_owners_timeslot_queue(test_client: Any) -> 
     assert any("timeslot" in m["message"] for m in data["messages"])
     stages = [e["status"] for e in data["timeline"]]
     assert stages[-1] == "pending_execution" and "validation_ended" in stages
+
+
+def test_a_repeated_idempotency_key_returns_the_first_run(test_client: Any) -> None:
+    from qstation.client import IQMServerClient
+
+    server = IQMServerClient("http://localhost", quantum_computer="star-5", http_client=test_client)
+    body = to_bytes(compiled_bell())
+    first = server.submit_run(body, idempotency_key="rabi-7")
+    again = server.submit_run(body, idempotency_key="rabi-7")
+    assert first.id == again.id
+    assert server.submit_run(body).id != first.id
