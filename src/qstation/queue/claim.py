@@ -171,14 +171,24 @@ def finish(
     *,
     errors: list[dict[str, object]] | None = None,
     results: tuple[str, str] | None = None,
+    stages: Sequence[tuple[str, float]] = (),
 ) -> bool:
-    """End a claimed job. False (write nothing) if the lease was lost or the job deleted."""
+    """End a claimed job. False (write nothing) if the lease was lost or the job deleted.
+
+    ``stages`` are the IQM stages the worker marked; a completed job is also ``ready``.
+    """
+    now = time.time()
     params = {
-        "job_id_": claimed.id, "worker": worker_id, "new_status": status, "now": time.time(),
+        "job_id_": claimed.id, "worker": worker_id, "new_status": status, "now": now,
         "errors": errors or [],
     }
     if not conn.execute(_FINISH, params).rowcount:
         return False
+    marks = [*stages, ("ready", now)] if status == "completed" else list(stages)
+    if marks:
+        conn.execute(_ADD_EVENT, [
+            {"job_id": claimed.id, "source": SOURCE, "status": st, "ts": ts} for st, ts in marks
+        ])
     if results is not None:
         measurements, counts = results
         conn.execute(

@@ -143,7 +143,9 @@ class Worker:
             if done is not None:
                 claimed, status, errors, outcome = done
                 results = (outcome.measurements, outcome.counts) if outcome else None
-                if not q.finish(conn, claimed, self.id, status, errors=errors, results=results):
+                stages = outcome.stages if outcome else ()
+                if not q.finish(conn, claimed, self.id, status, errors=errors, results=results,
+                                stages=stages):
                     log.warning("job %s was reclaimed or deleted meanwhile; result dropped",
                                 claimed.id)
             nxt = q.claim(conn, qcs, self.id, self.lease_s) if claim_next else None

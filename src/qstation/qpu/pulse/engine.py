@@ -127,6 +127,24 @@ def _sample_levels(
     return levels
 
 
+def segment_state(
+    twin: PulseTwin, playlist: Playlist, index: int, config: ChannelConfig
+) -> tuple[DensityState, list[Acquire]]:
+    """The state of the qubits segment ``index`` touches, where it reads them out.
+
+    Measured qubits are evolved up to the start of their acquisition; the acquisitions are
+    returned with it. Shots are sampled from this state (and tests compare it with a
+    reference solver).
+    """
+    events, _ = segment_events(playlist, playlist.segments[index])
+    qubits = _touched(twin, events)
+    levels = 3 if len(qubits) <= THREE_LEVEL_QUBITS else 2
+    state = DensityState(
+        qubits, twin.qubits, config.drive_frequency, levels, 1.0 / twin.sample_rate
+    )
+    return state, _play(twin, state, events)
+
+
 def simulate_segment(
     twin: PulseTwin,
     playlist: Playlist,
@@ -135,13 +153,7 @@ def simulate_segment(
     rng: np.random.Generator,
 ) -> dict[str, np.ndarray]:
     """Results of segment ``index`` of ``playlist``: one array of ``config.shots`` per label."""
-    events, _ = segment_events(playlist, playlist.segments[index])
-    qubits = _touched(twin, events)
-    levels = 3 if len(qubits) <= THREE_LEVEL_QUBITS else 2
-    state = DensityState(
-        qubits, twin.qubits, config.drive_frequency, levels, 1.0 / twin.sample_rate
-    )
-    acquired = _play(twin, state, events)
+    state, acquired = segment_state(twin, playlist, index, config)
     outcome = _sample_levels(state, acquired, config.shots, rng)
     results: dict[str, np.ndarray] = {}
     for a in acquired:

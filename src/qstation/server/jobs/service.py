@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from qstation.qpu.durations import circuit_duration
 from qstation.qpu.validate import CircuitValidationError, Compiler, RawInstruction
+from qstation.queue.stages import RANK, Stages
 from qstation.schemas.iqm_v1 import (
     TERMINAL,
     CircuitJobRequest,
@@ -61,6 +62,7 @@ class Submission:
     raw: str
     use_timeslot: bool
     received_at: float = field(default_factory=time.time)
+    stages: Stages = field(default_factory=Stages)
 
 
 def parse_body(body: bytes) -> Any:
@@ -92,6 +94,9 @@ class JobService:
             NotFound: unknown quantum computer or calibration set.
             Conflict: the quantum computer is in maintenance.
         """
+        stages = Stages()
+        received = stages.mark("received")
+        stages.mark("validation_started", received)
         if (await self.devices.get(session, qc)).status == "maintenance":
             raise Conflict(
                 f"quantum computer {qc!r} is in maintenance and accepts no new jobs; queued "
@@ -104,10 +109,14 @@ class JobService:
             raise BadRequest(f"invalid circuit job: {_pydantic_message(err)}",
                              error_code="INVALID_REQUEST") from err
         self._check_limits(request)
+        stages.mark("fetch_calibration_started", stages.mark("validation_ended"))
         cal_ref = str(request.calibration_set_id) if request.calibration_set_id else "default"
         cal = await self.devices.runnable_calibration(session, qc, cal_ref)
+        # Compilation: each circuit lowered onto the chip and checked against it.
+        stages.mark("compilation_started", stages.mark("fetch_calibration_ended"))
         self._check_circuits(request, cal)
-        return Submission(qc, request, cal, body.decode("utf-8"), use_timeslot)
+        stages.mark("compilation_ended")
+        return Submission(qc, request, cal, body.decode("utf-8"), use_timeslot, received, stages)
 
     def _check_limits(self, request: CircuitJobRequest) -> None:
         s = self.settings
@@ -176,6 +185,8 @@ class JobService:
             "cancel_requested": False, "progress": 0, "errors": [], "messages": _messages(sub),
         })
         await self.quotas.charge(session, owner, sub.request.shots, len(sub.request.circuits))
+        pending = ("pending_execution", time.time())
+        await repo.add_events(job_id, SERVER, [*sub.stages.marks, pending])
         return Stored(job_id, True, seq)
 
     async def get(self, session: AsyncSession, job_id: str, owner: str | None = None) -> JobRecord:
@@ -231,16 +242,20 @@ class JobService:
         )
 
     async def timeline(self, session: AsyncSession, job: JobRecord) -> list[TimelineEntry]:
-        """The job's history: the main steps come from its row, the rest from its events."""
-        steps: list[tuple[float, str, str]] = [(job.created_at, SERVER, "created")]
-        if job.started_at is not None:
+        """The job's history: the main steps come from its row, IQM's stages from its events."""
+        events = [(e.ts, e.source, e.status) for e in await JobRepository(session).events(job.id)]
+        staged = {status for _, _, status in events}
+        steps: list[tuple[float, str, str]] = [(job.created_at, SERVER, "created"), *events]
+        # Jobs whose worker recorded no stages (cancelled or lost before running) still show
+        # when they ran, from the row.
+        if job.started_at is not None and "execution_started" not in staged:
             steps.append((job.started_at, STATION, "execution_started"))
-        steps += [(e.ts, e.source, e.status) for e in await JobRepository(session).events(job.id)]
         if job.finished_at is not None:
-            if job.started_at is not None:
+            if job.started_at is not None and "execution_ended" not in staged:
                 steps.append((job.finished_at, STATION, "execution_ended"))
             steps.append((job.finished_at, SERVER, job.status))
-        steps.sort(key=lambda step: step[0])
+        # Equal timestamps (stages marked in one instant) keep IQM's order.
+        steps.sort(key=lambda step: (step[0], RANK.get(step[2], len(RANK))))
         return [
             TimelineEntry(source=src, status=st, timestamp=datetime.fromtimestamp(ts, UTC))
             for ts, src, st in steps
