@@ -81,6 +81,7 @@ def main() -> None:
     right.legend(fontsize=8, loc="upper right")
 
     matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: a small, diffable file
+    matplotlib.rcParams["svg.hashsalt"] = "qstation"  # stable element ids between runs
     out = Path(__file__).with_name("pulse-sweeps.svg")
     fig.savefig(out, metadata={"Date": None})
     print(out)
