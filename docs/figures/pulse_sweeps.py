@@ -1,4 +1,4 @@
-"""Draw the Rabi and Ramsey figures of docs/pulse-physics.md (needs matplotlib).
+"""Draw the Rabi and Ramsey figures of docs/pulse.md (needs matplotlib).
 
 Usage: ``.venv/bin/python docs/figures/pulse_sweeps.py`` writes ``pulse-sweeps.svg`` next to
 this file: a Rabi amplitude sweep on QB1 and a Ramsey sweep on QB4 of ``star-5``, simulated by
