@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from qstation import __version__
 from qstation.queue.notify import LocalNotifier, Notifier
 from qstation.schemas.iqm_v1 import ErrorBody
-from qstation.server import ours, qaas
+from qstation.server import console, ours, qaas
 from qstation.server.bookings import routes as bookings
 from qstation.server.config import Settings
 from qstation.server.deps import AppState, unit_of_work
@@ -135,8 +135,11 @@ def create_app(settings: Settings | None = None, *, notifier: Notifier | None = 
             await state.notifier.close()
             await engine.dispose()
 
-    app = FastAPI(title="qstation", version=__version__, lifespan=lifespan)
+    # /docs and /redoc come with the console, from bundled files (FastAPI's use CDNs).
+    app = FastAPI(title="qstation", version=__version__, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
     install_error_handlers(app)
+    console.install(app)
     app.include_router(discovery.router)
     app.include_router(jobs.router)
     app.include_router(ours.router)
