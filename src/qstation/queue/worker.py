@@ -33,6 +33,7 @@ from qstation.queue.notify import CANCEL, DONE, JOB, QUEUE, Notifier
 from qstation.queue.runner import JobCancelled, JobFailed, Outcome, run_circuit_job
 from qstation.store.db import make_sync_engine
 from qstation.store.orm import CalibrationSetRow, QuantumComputerRow
+from qstation.telemetry import metrics, observe
 
 log = logging.getLogger("qstation.worker")
 _OUTAGE_MIN_S, _OUTAGE_MAX_S = 0.5, 10.0
@@ -72,6 +73,7 @@ class Worker:
         retries with a capped backoff: an outage delays results, it never loses them.
         """
         await self.notifier.start()
+        metrics.worker_started()
         done: _Finished | None = None
         delay = _OUTAGE_MIN_S
         try:
@@ -146,6 +148,8 @@ class Worker:
                 if not q.finish(conn, claimed, self.id, status, errors=errors, results=results):
                     log.warning("job %s was reclaimed or deleted meanwhile; result dropped",
                                 claimed.id)
+                else:
+                    observe.job_finished(conn, claimed.id)
             nxt = q.claim(conn, qcs, self.id, self.lease_s) if claim_next else None
         if done is not None:
             self.notifier.publish(JOB, done[0].id)

@@ -17,13 +17,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from qstation import __version__
 from qstation.queue.notify import LocalNotifier, Notifier
 from qstation.schemas.iqm_v1 import ErrorBody
-from qstation.server import console, ours, qaas
+from qstation.server import console, metrics, ours, qaas
 from qstation.server.bookings import routes as bookings
 from qstation.server.config import Settings
 from qstation.server.deps import AppState, unit_of_work
 from qstation.server.devices.service import DeviceService
 from qstation.server.errors import DomainError
 from qstation.server.iqm import discovery, jobs
+from qstation.server.observe import ObserveMiddleware
 from qstation.server.usage import routes as usage
 from qstation.store import migrate
 from qstation.store.db import is_sqlite, make_async_engine, sessionmaker
@@ -140,6 +141,11 @@ def create_app(settings: Settings | None = None, *, notifier: Notifier | None = 
                   docs_url=None, redoc_url=None)
     install_error_handlers(app)
     console.install(app)
+    app.include_router(metrics.router)
+    access = settings.access_log
+    if access is None:  # production mode (PostgreSQL) logs requests; embedded mode does not
+        access = not is_sqlite(settings.resolved_database_url())
+    app.add_middleware(ObserveMiddleware, access=access, as_json=settings.access_log_json)
     app.include_router(discovery.router)
     app.include_router(jobs.router)
     app.include_router(ours.router)
