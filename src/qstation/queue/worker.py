@@ -33,7 +33,7 @@ from qstation.queue.notify import CANCEL, DONE, JOB, QUEUE, Notifier
 from qstation.queue.runner import JobCancelled, JobFailed, Outcome, run_circuit_job
 from qstation.store.db import make_sync_engine
 from qstation.store.orm import CalibrationSetRow, QuantumComputerRow
-from qstation.telemetry import metrics, observe
+from qstation.telemetry import metrics, observe, tracing
 
 log = logging.getLogger("qstation.worker")
 _OUTAGE_MIN_S, _OUTAGE_MAX_S = 0.5, 10.0
@@ -74,6 +74,8 @@ class Worker:
         """
         await self.notifier.start()
         metrics.worker_started()
+        if tracing.configure("qstation-worker"):
+            tracing.instrument_engine(self._db)
         done: _Finished | None = None
         delay = _OUTAGE_MIN_S
         try:
@@ -110,7 +112,12 @@ class Worker:
             return None
         await _cancel(woken)
         self.notifier.publish(JOB, claimed.id)
-        return await self._execute(claimed)
+        context = observe.trace_context(self._db, claimed.id)
+        with tracing.job_span(context, claimed.id, claimed.quantum_computer, claimed.shots) as span:
+            finished = await self._execute(claimed)
+            if span is not None:
+                span.set_attribute("qstation.job.status", finished[1])
+        return finished
 
     async def _idle(self, stop: asyncio.Event, woken: asyncio.Future[bool]) -> None:
         stopper: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())

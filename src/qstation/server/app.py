@@ -28,6 +28,7 @@ from qstation.server.observe import ObserveMiddleware
 from qstation.server.usage import routes as usage
 from qstation.store import migrate
 from qstation.store.db import is_sqlite, make_async_engine, sessionmaker
+from qstation.telemetry import tracing
 
 log = logging.getLogger("qstation.server")
 
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None, *, notifier: Notifier | None = 
         url = settings.resolved_database_url()
         await asyncio.to_thread(migrate.check, url)
         engine = make_async_engine(url)
+        tracing.instrument_engine(engine)
         devices = DeviceService(kept=settings.calibration_sets_kept)
         from qstation.server.jobs.service import JobService
 
@@ -146,6 +148,7 @@ def create_app(settings: Settings | None = None, *, notifier: Notifier | None = 
     if access is None:  # production mode (PostgreSQL) logs requests; embedded mode does not
         access = not is_sqlite(settings.resolved_database_url())
     app.add_middleware(ObserveMiddleware, access=access, as_json=settings.access_log_json)
+    tracing.instrument_app(app)  # when the OTEL_* variables ask for traces
     app.include_router(discovery.router)
     app.include_router(jobs.router)
     app.include_router(ours.router)

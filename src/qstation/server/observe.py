@@ -19,7 +19,7 @@ import time
 import uuid
 from typing import Any
 
-from qstation.telemetry import metrics
+from qstation.telemetry import metrics, tracing
 
 access_log = logging.getLogger("qstation.access")
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -59,6 +59,10 @@ class ObserveMiddleware:
             return
         rid = _request_id(scope)
         scope.setdefault("state", {})["request_id"] = rid
+        if tracing.enabled():  # the request's span (the tracing middleware runs outside this)
+            from opentelemetry import trace
+
+            trace.get_current_span().set_attribute("qstation.request_id", rid)
         started = time.perf_counter()
         status = 500  # what the client sees if the app fails before answering
         size = 0

@@ -1,14 +1,14 @@
-"""What a worker reports about a job it finished: metrics from the job's own row."""
+"""What a worker reports about its jobs: metrics from the job's row, the trace it continues."""
 
 from __future__ import annotations
 
 import logging
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from qstation.store.orm import JOBS
-from qstation.telemetry import metrics
+from qstation.telemetry import metrics, tracing
 
 log = logging.getLogger("qstation.telemetry")
 # The instants the queue itself wrote (created, claimed, finished), so the histograms
@@ -43,3 +43,15 @@ def job_finished(conn: Connection, job_id: str) -> None:
         )
     except Exception:  # a broken metrics directory, say: log it and carry on
         log.warning("could not record metrics of job %s", job_id, exc_info=True)
+
+
+_CONTEXT = select(JOBS.c.trace_context).where(JOBS.c.id == bindparam("job_id"))
+
+
+def trace_context(db: Engine, job_id: str) -> str | None:
+    """The trace context a job was submitted in (read only when this process traces)."""
+    if not tracing.enabled():
+        return None
+    with db.connect() as conn:
+        value = conn.execute(_CONTEXT, {"job_id": job_id}).scalar_one_or_none()
+    return str(value) if value else None

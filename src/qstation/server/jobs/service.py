@@ -37,7 +37,7 @@ from qstation.server.devices.service import Calibration, DeviceService
 from qstation.server.errors import BadRequest, Conflict, NotFound
 from qstation.server.usage.service import QuotaService
 from qstation.store.repositories import JobRecord, JobRepository
-from qstation.telemetry import metrics
+from qstation.telemetry import metrics, tracing
 
 SERVER = "iqm-server"
 STATION = "iqm-station-control"
@@ -175,6 +175,7 @@ class JobService:
             "n_circuits": len(sub.request.circuits), "payload": sub.raw,
             "idempotency_key": idempotency_key, "created_at": sub.received_at, "attempts": 0,
             "cancel_requested": False, "progress": 0, "errors": [], "messages": _messages(sub),
+            "trace_context": tracing.current_context(),  # the worker's span continues it
         })
         await self.quotas.charge(session, owner, sub.request.shots, len(sub.request.circuits))
         metrics.job_submitted(sub.qc, sub.use_timeslot)
