@@ -72,6 +72,20 @@ def test_pages_need_a_login_when_auth_is_on(auth_console: Any) -> None:
         assert "admin (admin)" in page.text
 
 
+def test_logging_out_ends_the_session(auth_console: Any) -> None:
+    _login(auth_console)
+    access = auth_console.cookies["qstation_access"]
+    assert auth_console.get("/console/jobs").status_code == 200
+    out = auth_console.post("/console/logout")
+    assert out.status_code == 303 and out.headers["location"] == "/console/login"
+    # The session is revoked, not only forgotten: its token no longer works anywhere.
+    who = auth_console.get(
+        "/qstation/v1/auth/whoami", headers={"Authorization": f"Bearer {access}"}
+    )
+    assert who.status_code == 401
+    assert auth_console.get("/console/jobs").status_code == 303
+
+
 def test_a_login_only_returns_to_this_site(auth_console: Any) -> None:
     ok = auth_console.post("/console/login", data={**ADMIN, "next": "//evil.example/x"})
     assert ok.headers["location"] == "/"
@@ -132,6 +146,9 @@ def test_the_overview_carries_every_chip_with_its_metrics(open_console: Any) -> 
     assert 'data-qc="star-5"' in page and 'data-qc="resonator-6"' in page
     assert '"kind": "resonator"' in page  # resonator-6's computational resonator
     assert '"cz_fidelity":' in page and '"t1":' in page
+    stats = open_console.get("/console/qc/star-5/stats").text
+    assert 'class="queue-length">0<' in stats and 'hx-trigger="every 3s"' in stats
+    assert open_console.get("/console/qc/nowhere/stats").status_code == 404
     history = open_console.get("/console/qc/star-5").text
     assert 'id="history-data"' in history
 

@@ -74,6 +74,15 @@ async def overview(request: Request, state: StateDep, viewer: ViewerDep) -> Resp
     )
 
 
+@router.get("/console/qc/{qc}/stats", response_class=HTMLResponse)
+async def device_stats(qc: str, request: Request, state: StateDep, viewer: ViewerDep) -> Response:
+    """A quantum computer's status, queue and calibration age (polled by the overview)."""
+    async with unit_of_work(state) as s:
+        await state.devices.get(s, qc)  # 404 for an unknown one
+        card = next(c for c in await devices.cards(state, s) if c.alias == qc)
+    return render(request, "_qc_stats.html", viewer, c=card)
+
+
 @router.get("/console/qc/{qc}", response_class=HTMLResponse)
 async def device(qc: str, request: Request, state: StateDep, viewer: ViewerDep) -> Response:
     """One quantum computer: its chip by metric and its calibration history per qubit."""
@@ -234,8 +243,9 @@ async def login(
 
 
 @router.post("/console/logout")
-async def logout() -> Response:
-    """Forget the session's cookies."""
+async def logout(request: Request) -> Response:
+    """End the session (its tokens stop working at once) and forget its cookies."""
+    await session.revoke(request)
     response = RedirectResponse("/console/login", status_code=303)
     session.forget_session(response)
     return response

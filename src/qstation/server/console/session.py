@@ -16,6 +16,7 @@ from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 
 from qstation.schemas.qstation_v1 import TokenResponse
+from qstation.server.auth.accounts import AccountService
 from qstation.server.deps import AppState, Principal, unit_of_work
 from qstation.server.errors import DomainError, Unauthorized
 
@@ -100,6 +101,20 @@ async def principal(request: Request) -> Principal:
     raise LoginRequired(_here(request))
 
 
+async def revoke(request: Request) -> None:
+    """Revoke the browser's session, if it has a live one."""
+    token = request.cookies.get(REFRESH_COOKIE) or request.cookies.get(ACCESS_COOKIE)
+    if not token or not auth_on(request):
+        return
+    state: AppState = request.app.state.qstation
+    accounts = AccountService(request.app.state.qstation_auth)
+    try:
+        async with unit_of_work(state, write=True) as session:
+            await accounts.revoke_presented(session, token)
+    except DomainError:
+        pass  # already expired or revoked: nothing left to end
+
+
 def finish(request: Request, response: Response) -> Response:
     """Store a session renewed while serving ``request`` on its response."""
     renewed = getattr(request.state, "renewed", None)
@@ -143,5 +158,6 @@ __all__ = [
     "login",
     "login_redirect",
     "principal",
+    "revoke",
     "safe_next",
 ]
