@@ -44,6 +44,27 @@ def test_bell_job_completes_with_correlated_counts(test_client: Any) -> None:
     assert 0.4 < c.get("00", 0) / 2000 < 0.6
 
 
+def test_timeline_has_iqms_stages_in_order(test_client: Any) -> None:
+    from datetime import datetime
+
+    from qstation.queue.stages import ORDER
+
+    data = submit(test_client, job(bell("QB1", "QB3"), shots=100)).json()
+    done = wait(test_client, data["id"])
+    timeline = [(e["status"], datetime.fromisoformat(e["timestamp"])) for e in done["timeline"]]
+    names = [name for name, _ in timeline]
+    expected = [s for s in ORDER if s != "post_processing_pending"]
+    # Every stage IQM's tools read is there, once, in IQM's order.
+    assert [n for n in names if n in ORDER] == expected, names
+    assert names[0] == "created" and names[-1] == "completed"
+    stamps = [ts for _, ts in timeline]
+    assert stamps == sorted(stamps)
+    # The stages measure real work: compilation and execution take time.
+    at = dict(timeline)
+    assert at["compilation_ended"] >= at["compilation_started"]
+    assert at["execution_ended"] > at["execution_started"] >= at["pending_execution"]
+
+
 def test_measurements_follow_circuit_order_and_shots(test_client: Any) -> None:
     body = job(
         [prx("QB1", 0.0, 0.0), measure("QB1", key="zero")],

@@ -36,6 +36,8 @@ class Claimed:
     calibration_set_id: str
     payload: str
     shots: int
+    type: str = "circuit"
+    definition: bytes | None = None  # a run job's protobuf run definition
 
 
 JOBS, QCS = orm.JOBS, orm.QUANTUM_COMPUTERS
@@ -130,7 +132,7 @@ def _claim_statement(dialect: str) -> Any:
         )
         .returning(
             JOBS.c.id, JOBS.c.quantum_computer, JOBS.c.calibration_set_id, JOBS.c.payload,
-            JOBS.c.shots,
+            JOBS.c.shots, JOBS.c.type, JOBS.c.definition,
         )
     )
     _claim_statements[dialect] = stmt
@@ -171,19 +173,29 @@ def finish(
     *,
     errors: list[dict[str, object]] | None = None,
     results: tuple[str, str] | None = None,
+    stages: Sequence[tuple[str, float]] = (),
+    sweep_results: bytes | None = None,
 ) -> bool:
-    """End a claimed job. False (write nothing) if the lease was lost or the job deleted."""
+    """End a claimed job. False (write nothing) if the lease was lost or the job deleted.
+
+    ``stages`` are the IQM stages the worker marked; a completed job is also ``ready``.
+    """
+    now = time.time()
     params = {
-        "job_id_": claimed.id, "worker": worker_id, "new_status": status, "now": time.time(),
+        "job_id_": claimed.id, "worker": worker_id, "new_status": status, "now": now,
         "errors": errors or [],
     }
     if not conn.execute(_FINISH, params).rowcount:
         return False
+    marks = [*stages, ("ready", now)] if status == "completed" else list(stages)
+    if marks:
+        conn.execute(_ADD_EVENT, [
+            {"job_id": claimed.id, "source": SOURCE, "status": st, "ts": ts} for st, ts in marks
+        ])
     if results is not None:
         measurements, counts = results
-        conn.execute(
-            _ADD_RESULT, {"job_id": claimed.id, "measurements": measurements, "counts": counts}
-        )
+        conn.execute(_ADD_RESULT, {"job_id": claimed.id, "measurements": measurements,
+                                   "counts": counts, "sweep_results": sweep_results})
     return True
 
 

@@ -17,6 +17,7 @@ from qstation.qpu.calibration import CalibrationData
 from qstation.qpu.device import DeviceSpec
 from qstation.qpu.executor import Executor
 from qstation.qpu.validate import CircuitValidationError, Compiler, RawInstruction
+from qstation.queue.stages import Stages
 from qstation.schemas.iqm_v1 import CircuitJobRequest
 
 
@@ -39,6 +40,8 @@ class Outcome:
     measurements: str
     counts: str
     messages: list[str] = field(default_factory=list)
+    stages: list[tuple[str, float]] = field(default_factory=list)  # IQM stage marks
+    sweep_results: bytes | None = None  # run jobs: serialized IQM sweep results
 
 
 def circuit_seed(job_id: str, index: int) -> int:
@@ -72,6 +75,8 @@ def run_circuit_job(
         JobCancelled: cancellation was requested at a circuit boundary.
         JobFailed: a circuit cannot run, or heralding discarded every shot.
     """
+    stages = Stages()
+    stages.mark("execution_started")
     request = CircuitJobRequest.model_validate(orjson.loads(payload))
     compiler = Compiler(spec, calibration, move_gate_validation=request.move_gate_validation)
     mapping = request.mapping()
@@ -101,7 +106,11 @@ def run_circuit_job(
         measurements.append(bits)
         counts.append({"measurement_keys": keys, "counts": counts_of(keys, bits)})
         on_progress(index + 1)
-    return Outcome(
+    stages.mark("post_processing_started", stages.mark("execution_ended"))
+    outcome = Outcome(
         measurements=orjson.dumps(measurements, option=orjson.OPT_SERIALIZE_NUMPY).decode(),
         counts=orjson.dumps(counts).decode(),
+        stages=stages.marks,
     )
+    stages.mark("post_processing_ended")
+    return outcome

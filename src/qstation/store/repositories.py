@@ -105,7 +105,9 @@ class JobRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def _run(self, stmt: Any, params: dict[str, Any] | None = None) -> Any:
+    async def _run(
+        self, stmt: Any, params: dict[str, Any] | list[dict[str, Any]] | None = None
+    ) -> Any:
         # Core execution on the session's connection skips the ORM layer (hot paths).
         conn = await self.session.connection()
         return await conn.execute(stmt, params or {})
@@ -120,6 +122,14 @@ class JobRepository:
     ) -> None:
         params = {"job_id": job_id, "source": source, "status": status, "ts": ts or time.time()}
         await self._run(_ADD_EVENT, params)
+
+    async def add_events(
+        self, job_id: str, source: str, marks: Sequence[tuple[str, float]]
+    ) -> None:
+        """Timeline events of one source, in one statement."""
+        rows = [{"job_id": job_id, "source": source, "status": st, "ts": ts} for st, ts in marks]
+        if rows:
+            await self._run(_ADD_EVENT, rows)
 
     async def get(self, job_id: str) -> JobRecord | None:
         result = await self._run(_GET, {"job_id_": job_id})

@@ -12,16 +12,20 @@ from __future__ import annotations
 from typing import Any
 
 from exa.common.data.setting_node import SettingNode
+from exa.common.qcm_data.chip_topology import sort_components
 
 from qstation.qpu.calibration import CalibrationData
 from qstation.qpu.device import DeviceSpec
 from qstation.qpu.pulse.config import ChannelConfig
-from qstation.qpu.pulse.twin import CouplerPulse, PulseTwin, QubitPulse
+from qstation.qpu.pulse.twin import CouplerPulse, PulseTwin, QubitPulse, granular
 
 Observation = tuple[str, Any, str]  # dut_field, value, unit
 
 #: Rise and fall time of the coupler's and the qubit's flux pulses (s).
 FLUX_RISE_TIME = 4e-9
+#: Latency of a measured bit from the probe line to a drive (s). The circuit-level model has
+#: none (a ``cc_prx`` starts when its measurement ends), so the station publishes none either.
+FEEDBACK_DELAY = 0.0
 #: Idle time that lets a qubit relax to |0> between shots, in units of its T1.
 RESET_WAIT_T1 = 5.0
 
@@ -56,7 +60,9 @@ def _measure(q: QubitPulse) -> list[Observation]:
 def _two_component(
     op: str, impl: str, c: CouplerPulse, duration: float, *, qubit_flux: bool
 ) -> list[Observation]:
-    a, b = c.qubits
+    # IQM's compiler looks a symmetric implementation (a CZ without qubit flux) up under its
+    # locus in numerical order, whichever order the device file or the circuit names it in.
+    a, b = c.qubits if qubit_flux else sort_components(c.qubits)
     base = f"gates.{op}.{impl}.{a}__{b}"
     out: list[Observation] = [
         (f"{base}.duration", duration, "s"),
@@ -76,6 +82,17 @@ def _two_component(
     return out
 
 
+def _feedback(spec: DeviceSpec, cal: CalibrationData, q: str) -> bool:
+    """Whether ``q`` takes a conditional prx (``cc_prx``, and IQM's ``reset`` built on it).
+
+    Every drive of the station executes conditional pulses; a device without ``cc_prx`` among
+    its circuit gates still resets through the pulse level, one whose ``cc_prx`` failed does not.
+    """
+    if "cc_prx" in spec.gates:
+        return cal.is_calibrated("cc_prx", (q,))
+    return "prx" in spec.gates and cal.is_calibrated("prx", (q,))
+
+
 def compiler_observations(
     spec: DeviceSpec, cal: CalibrationData, twin: PulseTwin
 ) -> list[Observation]:
@@ -85,6 +102,10 @@ def compiler_observations(
         if "prx" in spec.gates and cal.is_calibrated("prx", (q,)):
             out += _prx(p)
         out += _measure(p)
+        if _feedback(spec, cal, q):
+            # One delay per feedback source of the drive: its own probe line.
+            field = f"gates.cc_prx.prx_composite.{q}.control_delays"
+            out.append((field, [FEEDBACK_DELAY], "s"))
         out.append((f"gates.reset_wait.reset_wait.{q}.duration", RESET_WAIT_T1 * p.t1, "s"))
     longest = RESET_WAIT_T1 * max(p.t1 for p in twin.qubits.values())
     for r in spec.computational_resonators:  # a resonator idles as long as the slowest qubit
@@ -92,7 +113,7 @@ def compiler_observations(
     for c in twin.couplers.values():
         for op, impl, flux in (("cz", "tgss", False), ("move", "tgss_crf", True)):
             if c.qubits in spec.loci(op) and cal.is_calibrated(op, c.qubits):
-                duration = spec.gates[op].duration
+                duration = granular(spec.gates[op].duration, twin.sample_rate, twin.granularity)
                 out += _two_component(op, impl, c, duration, qubit_flux=flux)
     return out
 

@@ -120,6 +120,21 @@ def _index(component: str) -> int:
     return int(digits) if digits else 0
 
 
+def granular(
+    duration: float, sample_rate: float = SAMPLE_RATE, granularity: int = GRANULARITY
+) -> float:
+    """``duration`` as a whole number (at least one) of instruction granules.
+
+    A station's pulses can only last whole granules, so a device file's gate duration that is
+    not one (25 ns is 60 samples at 2.4 GHz) is rounded to the nearest; whole ones are kept as
+    they are, bit for bit.
+    """
+    granules = duration * sample_rate / granularity
+    if abs(granules - round(granules)) < 1e-6 and round(granules) >= 1:
+        return duration
+    return max(round(granules), 1) * granularity / sample_rate
+
+
 def readout_error_1(window: float, t1: float, separation: float, sigma: float) -> float:
     """P(read 0 | |1>) for an integration window: cloud overlap plus decay within the window.
 
@@ -149,14 +164,16 @@ def _qubit(spec: DeviceSpec, cal: CalibrationData, q: str) -> QubitPulse:
     qc = cal.qubits[q]
     seed = str(spec.calibration_seed)
     anharmonicity = -(180e6 + 40e6 * _unit(seed, q, "anharmonicity"))
-    pi_duration = spec.gates["prx"].duration if "prx" in spec.gates else 20e-9
+    pi_duration = granular(spec.gates["prx"].duration if "prx" in spec.gates else 20e-9)
     # The Rabi rate per unit amplitude is a property of the drive line; the calibrated π
     # amplitude follows from it. Tied to the calibrated frequency so recalibration moves it.
     pi_amplitude = 0.3 + 0.4 * _unit(seed, q, "rabi", f"{qc.frequency:.0f}")
     # First-order DRAG for a transmon: the derivative quadrature cancels the |1>-|2> leakage.
     drag = -1.0 / (2.0 * math.pi * anharmonicity) / 2.0
     index = spec.qubits.index(q)
-    readout_duration = spec.gates["measure"].duration if "measure" in spec.gates else 1.5e-6
+    readout_duration = granular(
+        spec.gates["measure"].duration if "measure" in spec.gates else 1.5e-6
+    )
     # Cloud overlap sets the 0 -> 1 error; the rest of the 1 -> 0 error is decay in the window.
     separation = 1.0
     z = NormalDist().inv_cdf(1.0 - max(qc.readout_p01, 1e-6))
@@ -183,7 +200,7 @@ def _qubit(spec: DeviceSpec, cal: CalibrationData, q: str) -> QubitPulse:
 
 def _coupler(spec: DeviceSpec, cal: CalibrationData, a: str, b: str) -> CouplerPulse:
     seed = str(spec.calibration_seed)
-    duration = spec.gates["cz"].duration if "cz" in spec.gates else 40e-9
+    duration = granular(spec.gates["cz"].duration if "cz" in spec.gates else 40e-9)
     amplitude = 0.2 + 0.3 * _unit(seed, a, b, "cz")
     return CouplerPulse(
         name=coupler_name(a, b),

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from qstation.qpu.durations import circuit_duration
 from qstation.qpu.validate import CircuitValidationError, Compiler, RawInstruction
+from qstation.queue.stages import RANK, Stages
 from qstation.schemas.iqm_v1 import (
     TERMINAL,
     CircuitJobRequest,
@@ -62,6 +63,7 @@ class Submission:
     raw: str
     use_timeslot: bool
     received_at: float = field(default_factory=time.time)
+    stages: Stages = field(default_factory=Stages)
 
 
 def parse_body(body: bytes) -> Any:
@@ -93,6 +95,9 @@ class JobService:
             NotFound: unknown quantum computer or calibration set.
             Conflict: the quantum computer is in maintenance.
         """
+        stages = Stages()
+        received = stages.mark("received")
+        stages.mark("validation_started", received)
         if (await self.devices.get(session, qc)).status == "maintenance":
             raise Conflict(
                 f"quantum computer {qc!r} is in maintenance and accepts no new jobs; queued "
@@ -105,10 +110,14 @@ class JobService:
             raise BadRequest(f"invalid circuit job: {_pydantic_message(err)}",
                              error_code="INVALID_REQUEST") from err
         self._check_limits(request)
+        stages.mark("fetch_calibration_started", stages.mark("validation_ended"))
         cal_ref = str(request.calibration_set_id) if request.calibration_set_id else "default"
         cal = await self.devices.runnable_calibration(session, qc, cal_ref)
+        # Compilation: each circuit lowered onto the chip and checked against it.
+        stages.mark("compilation_started", stages.mark("fetch_calibration_ended"))
         self._check_circuits(request, cal)
-        return Submission(qc, request, cal, body.decode("utf-8"), use_timeslot)
+        stages.mark("compilation_ended")
+        return Submission(qc, request, cal, body.decode("utf-8"), use_timeslot, received, stages)
 
     def _check_limits(self, request: CircuitJobRequest) -> None:
         s = self.settings
@@ -178,6 +187,8 @@ class JobService:
             "trace_context": tracing.current_context(),  # the worker's span continues it
         })
         await self.quotas.charge(session, owner, sub.request.shots, len(sub.request.circuits))
+        pending = ("pending_execution", time.time())
+        await repo.add_events(job_id, SERVER, [*sub.stages.marks, pending])
         metrics.job_submitted(sub.qc, sub.use_timeslot)
         return Stored(job_id, True, seq)
 
@@ -223,27 +234,40 @@ class JobService:
                 messages.append(JobMessage.model_validate(note))
         return JobData(
             id=uuid.UUID(job.id),
-            type="circuit",
+            type="run" if job.type == "run" else "circuit",
             status=status,
             queue_position=await repo.queue_position(job) if status is JobStatus.WAITING else None,
             timeline=await self.timeline(session, job),
             messages=messages,
             errors=[ErrorBody.model_validate(e) for e in job.errors],
             compilation=JobCompilation(calibration_set_id=uuid.UUID(job.calibration_set_id)),
-            artifacts=_ARTIFACTS if status is JobStatus.COMPLETED else [],
+            artifacts=await self._artifacts(repo, job) if status is JobStatus.COMPLETED else [],
         )
 
+    @staticmethod
+    async def _artifacts(repo: JobRepository, job: JobRecord) -> list[JobArtifactInfo]:
+        if job.type != "run":
+            return _ARTIFACTS
+        # A run offers circuit measurements only when its readouts are circuit measurements.
+        result = await repo.result(job.id)
+        circuits = _ARTIFACTS if result is not None and result.measurements else []
+        return [JobArtifactInfo(type="sweep_results"), *circuits]
+
     async def timeline(self, session: AsyncSession, job: JobRecord) -> list[TimelineEntry]:
-        """The job's history: the main steps come from its row, the rest from its events."""
-        steps: list[tuple[float, str, str]] = [(job.created_at, SERVER, "created")]
-        if job.started_at is not None:
+        """The job's history: the main steps come from its row, IQM's stages from its events."""
+        events = [(e.ts, e.source, e.status) for e in await JobRepository(session).events(job.id)]
+        staged = {status for _, _, status in events}
+        steps: list[tuple[float, str, str]] = [(job.created_at, SERVER, "created"), *events]
+        # Jobs whose worker recorded no stages (cancelled or lost before running) still show
+        # when they ran, from the row.
+        if job.started_at is not None and "execution_started" not in staged:
             steps.append((job.started_at, STATION, "execution_started"))
-        steps += [(e.ts, e.source, e.status) for e in await JobRepository(session).events(job.id)]
         if job.finished_at is not None:
-            if job.started_at is not None:
+            if job.started_at is not None and "execution_ended" not in staged:
                 steps.append((job.finished_at, STATION, "execution_ended"))
             steps.append((job.finished_at, SERVER, job.status))
-        steps.sort(key=lambda step: step[0])
+        # Equal timestamps (stages marked in one instant) keep IQM's order.
+        steps.sort(key=lambda step: (step[0], RANK.get(step[2], len(RANK))))
         return [
             TimelineEntry(source=src, status=st, timestamp=datetime.fromtimestamp(ts, UTC))
             for ts, src, st in steps
@@ -252,7 +276,7 @@ class JobService:
     async def artifact(self, session: AsyncSession, job: JobRecord, kind: str) -> str:
         """The JSON text of a completed job's ``measurements`` or ``measurement_counts``."""
         result = await JobRepository(session).result(job.id)
-        if job.status != JobStatus.COMPLETED or result is None:
+        if job.status != JobStatus.COMPLETED or result is None or not result.measurements:
             raise NotFound(
                 f"job {job.id} has no {kind} artifact: it is {job.status}",
                 error_code="ARTIFACT_NOT_FOUND",
