@@ -75,7 +75,7 @@ async def submit_pulse_level(
 @router.get("/{job_id}")
 async def get_job(job_id: str, state: StateDep, principal: PrincipalDep) -> Response:
     """The job's status, timeline, errors and queue position."""
-    async with unit_of_work(state) as session:
+    async with unit_of_work(state, read_only=True) as session:
         job = await state.jobs.get(session, job_id, scope(principal))
         data = await state.jobs.view(session, job)
     return Response(data.model_dump_json(), media_type=JSON)
@@ -94,7 +94,7 @@ async def get_artifact(
     job_id: str, kind: str, state: StateDep, principal: PrincipalDep
 ) -> Response:
     """``measurements`` or ``measurement_counts`` of a completed job."""
-    async with unit_of_work(state) as session:
+    async with unit_of_work(state, read_only=True) as session:
         job = await state.jobs.get(session, job_id, scope(principal))
         if kind not in ("measurements", "measurement_counts"):
             raise NotImplementedOnTwin(f"artifact {kind!r} is not produced by circuit jobs")
