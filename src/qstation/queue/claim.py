@@ -81,10 +81,8 @@ _ADD_EVENT = orm.JOB_EVENTS.insert()
 _claim_statements: dict[str, Any] = {}
 
 
-def _claim_statement(dialect: str) -> Any:
-    """The claiming ``UPDATE … RETURNING``, built once per dialect."""
-    if dialect in _claim_statements:
-        return _claim_statements[dialect]
+def _candidate() -> Any:
+    """The oldest runnable job of the ``machines`` (its ``seq``), as a ``SELECT``."""
     busy = JOBS.alias("busy")
     online = select(QCS.c.alias).where(QCS.c.status == "online")
     window_open = and_(
@@ -118,6 +116,17 @@ def _claim_statement(dialect: str) -> Any:
         .order_by(JOBS.c.seq)
         .limit(1)
     )
+    return candidate
+
+
+_CLAIMABLE = _candidate()
+
+
+def _claim_statement(dialect: str) -> Any:
+    """The claiming ``UPDATE … RETURNING``, built once per dialect."""
+    if dialect in _claim_statements:
+        return _claim_statements[dialect]
+    candidate = _candidate()
     if dialect == "postgresql":
         candidate = candidate.with_for_update(skip_locked=True)
     stmt = (
@@ -156,6 +165,12 @@ def claim(conn: Connection, qcs: Sequence[str], worker_id: str, lease_s: float) 
     row = conn.execute(_claim_statement(dialect), params).one_or_none()
     # The timeline's execution entries come from started_at/finished_at (no extra writes).
     return None if row is None else Claimed(*row)
+
+
+def claimable(conn: Connection, qcs: Sequence[str]) -> bool:
+    """Whether :func:`claim` would find a job now, looked up without locking anything."""
+    params = {"machines": list(qcs), "now": time.time()}
+    return conn.execute(_CLAIMABLE, params).first() is not None
 
 
 def heartbeat(conn: Connection, job_id: str, worker_id: str, lease_s: float) -> bool | None:

@@ -63,6 +63,7 @@ class Worker:
         self.engine_name = engine
         self.noise = noise
         self._db = make_sync_engine(database_url)
+        self._lookups = self._db.execution_options(isolation_level="AUTOCOMMIT")
         self._last_reap = 0.0
         self._specs: dict[str, DeviceSpec] = {}
         self._executors: dict[str, tuple[CalibrationData, Executor]] = {}
@@ -149,6 +150,13 @@ class Worker:
         if done is None and not claim_next:
             return None
         qcs = self._served()
+        if done is None and self._db.dialect.name == "postgresql":
+            # An idle worker looks first, locking nothing, in one round trip: every
+            # submission wakes every idle worker, and a claim holds the machines' rows,
+            # which a worker finishing a job then waits for.
+            with self._lookups.connect() as conn:
+                if not q.claimable(conn, qcs):
+                    return None
         with self._db.begin() as conn:
             if done is not None:
                 claimed, status, errors, outcome = done

@@ -124,6 +124,9 @@ def create_app(settings: Settings | None = None, *, notifier: Notifier | None = 
             devices=devices,
             jobs=JobService(settings, devices),
             write_lock=asyncio.Lock() if is_sqlite(url) else None,
+            # SQLite reads run outside transactions already; PostgreSQL's need autocommit.
+            read_sessions=None if is_sqlite(url) else sessionmaker(
+                engine.execution_options(isolation_level="AUTOCOMMIT")),
         )
         await _bootstrap(state)
         await state.notifier.start()

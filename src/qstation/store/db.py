@@ -61,7 +61,9 @@ def make_sync_engine(url: str) -> Engine:
         engine = create_engine(driver, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(driver, pool_pre_ping=True)
+    # No pre-ping (a round trip per checkout): a connection broken by an outage fails its
+    # statement, SQLAlchemy then drops the pool's connections, and callers retry.
+    return create_engine(driver)
 
 
 def make_async_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
@@ -73,9 +75,8 @@ def make_async_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         engine = create_async_engine(driver, async_creator=creator)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(
-        driver, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
-    )
+    # No pre-ping, as above: an outage answers 503 once per pooled connection at most.
+    return create_async_engine(driver, pool_size=pool_size, max_overflow=pool_size)
 
 
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[Any]:
