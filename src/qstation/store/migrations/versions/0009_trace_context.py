@@ -1,14 +1,14 @@
 """The W3C trace context a job was submitted under, for the worker's execution span.
 
 Revision ID: 0009
-Revises: 0004
+Revises: 0005
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
