@@ -183,9 +183,11 @@ class _Supervisor:
               help="Simulate with the calibration's noise or ideally.")
 @click.option("--lease-seconds", type=float, default=30.0, show_default=True)
 @click.option("--poll-seconds", type=float, default=1.0, show_default=True)
+@click.option("--metrics-port", type=int, default=None,
+              help="Serve this worker's Prometheus metrics on this port (workers on other hosts).")
 def worker(
     database_url: str, qc: tuple[str, ...], notify_dir: Path | None, engine: str,
-    noise: bool, lease_seconds: float, poll_seconds: float,
+    noise: bool, lease_seconds: float, poll_seconds: float, metrics_port: int | None,
 ) -> None:
     """Run a worker that claims and executes jobs."""
     from qstation.queue.notify import LocalNotifier, Notifier, NullNotifier
@@ -201,6 +203,10 @@ def worker(
         from qstation.queue.postgres import PostgresNotifier
 
         notifier = PostgresNotifier(database_url)
+    if metrics_port is not None:
+        from qstation.telemetry.metrics import serve_worker_metrics
+
+        serve_worker_metrics(metrics_port)
     w = Worker(database_url, notifier, list(qc) or None, lease_s=lease_seconds,
                poll_s=poll_seconds, engine=engine, noise=noise)
     asyncio.run(_run_worker(w))
