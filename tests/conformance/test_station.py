@@ -2,7 +2,8 @@
 
 ``get_chip_label``, ``get_chip_topology``, ``get_feedback_groups`` and
 ``get_standard_compiler`` read the station's artifacts; the compiler then turns a Bell and a
-3-qubit GHZ circuit into playlists. 35 has no station surface, so only 36 runs these.
+3-qubit GHZ circuit, a CZ on every coupler, a conditional reset and (resonator-6) a
+MOVE-mediated CZ into playlists. 35 has no station surface, so only 36 runs these.
 """
 
 from __future__ import annotations
@@ -39,9 +40,17 @@ def test_station_artifacts_and_standard_compiler(
     assert f"{out['qubits'][0]}__drive" in out["settings_children"]
     assert f"{out['qubits'][0]}__drive.awg" in out["channels"]
     assert out["configuration"]["controller_mapping"] == "qpu_convention"
+    compiled = out["compiled"]
+    assert "ConditionalInstruction" in compiled["reset"]["operations"]
     if qc == "resonator-6":
-        return  # its two-qubit gates go through the resonator: no qubit-qubit CZ to compile
-    bell, ghz = out["compiled"]["ghz2"], out["compiled"]["ghz3"]
+        # Its two-qubit gates go through the resonator: a qubit's state moved in, a CZ there.
+        move_cz = compiled["move_cz"]
+        assert len(move_cz["return_parameters"]) == 2
+        assert sum(c.startswith("TC-") for c in move_cz["channels"]) == 2
+        return
+    bell, ghz = compiled["ghz2"], compiled["ghz3"]
     assert len(bell["return_parameters"]) == 2 and len(ghz["return_parameters"]) == 3
     assert any(c.startswith("TC-") for c in ghz["channels"])
     assert any(c.endswith("__readout") for c in ghz["channels"])
+    # A CZ on every calibrated coupler, named in either order, pulses that coupler's flux line.
+    assert sum(c.startswith("TC-") for c in compiled["every_cz"]["channels"]) == out["cz_loci"]

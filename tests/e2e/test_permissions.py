@@ -139,8 +139,9 @@ CASES = [
     Case("GET", "/api/v1/calibration-sets/star-5/default/metrics", everyone(200)),
     # IQM jobs: anyone submits; only the owner and admins see or touch a job.
     Case("POST", "/api/v1/jobs/star-5/circuit", everyone(200), "circuit"),
-    Case("POST", "/api/v1/jobs/star-5/run", everyone(501)),
-    Case("POST", "/api/v1/jobs/star-5/sweep", everyone(501)),
+    # An empty body is no run definition: refused before anything is queued.
+    Case("POST", "/api/v1/jobs/star-5/run", everyone(400)),
+    Case("POST", "/api/v1/jobs/star-5/sweep", everyone(400)),
     Case("GET", IQM_JOB, owner(200)),
     Case("GET", IQM_JOB + "/payload", owner(200)),
     Case("GET", "/api/v1/jobs/{done}/artifacts/measurement_counts", owner(200)),

@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 from uuid import UUID
 
-from qstation.client._errors import APIError, NotFoundError
+from qstation.client._errors import APIError, JobError, NotFoundError
+from qstation.client._pulse import (
+    Protobuf,
+    parse_run_definition,
+    parse_sweep_results,
+    run_definition_bytes,
+)
 from qstation.client._server_base import ServerBase, job_path
 from qstation.schemas.iqm_v1 import CircuitJobRequest, JobData, JobStatus, MeasurementCounts
 from qstation.schemas.qstation_v1 import JobPage
 
+if TYPE_CHECKING:
+    from iqm.station_control.interface.models import RunDefinition, SweepResults
+
 _PROTOBUF = "application/protobuf"
-
-
-class _Protobuf(Protocol):
-    def SerializeToString(self) -> bytes: ...
-
-
-def _protobuf_bytes(message: bytes | _Protobuf) -> bytes:
-    return message if isinstance(message, bytes) else message.SerializeToString()
 
 
 class JobsAPI(ServerBase):
@@ -58,32 +59,49 @@ class JobsAPI(ServerBase):
         return JobData.model_validate_json(response.content)
 
     def submit_run(
-        self, run_definition: bytes | _Protobuf, *, use_timeslot: bool = False
+        self, run_definition: RunDefinition | Protobuf | bytes, *, use_timeslot: bool = False,
+        idempotency_key: str | None = None,
     ) -> JobData:
-        """Submit a pulse-level run (a protobuf ``RunDefinition``).
+        """Submit a pulse-level run.
+
+        Args:
+            run_definition: IQM's ``RunDefinition`` (e.g. from ``Compiler.compile``; missing
+                ids are filled in), or its protobuf message or serialized bytes.
+            use_timeslot: queue for a reserved timeslot instead of the shared FIFO queue.
+            idempotency_key: as for :meth:`submit_circuits`: a retried submission (after a
+                lost connection or a 502/503/504) returns the job the key first created.
+
+        Returns:
+            The new job's data (``type`` is ``"run"``).
 
         Raises:
-            NotSupportedByServerError: the server runs circuit jobs only (qstation does).
+            InvalidRequestError: the station cannot run it; the message names the
+                instruction, channel and limit.
         """
-        return self._submit_protobuf("run", run_definition, use_timeslot)
+        return self._submit_protobuf("run", run_definition, use_timeslot, idempotency_key)
 
     def submit_sweep(
-        self, sweep_definition: bytes | _Protobuf, *, use_timeslot: bool = False
+        self, sweep_definition: RunDefinition | Protobuf | bytes, *, use_timeslot: bool = False,
+        idempotency_key: str | None = None,
     ) -> JobData:
-        """Submit an N-dimensional pulse-level sweep (a protobuf sweep request).
+        """Submit an N-dimensional pulse-level sweep: a run definition whose soft sweeps span
+        the spots (the same job as :meth:`submit_run`, on the ``sweep`` route).
 
         Raises:
-            NotSupportedByServerError: the server runs circuit jobs only (qstation does).
+            InvalidRequestError: the station cannot run it (the message says why).
         """
-        return self._submit_protobuf("sweep", sweep_definition, use_timeslot)
+        return self._submit_protobuf("sweep", sweep_definition, use_timeslot, idempotency_key)
 
     def _submit_protobuf(
-        self, kind: str, message: bytes | _Protobuf, use_timeslot: bool
+        self, kind: str, message: RunDefinition | Protobuf | bytes, use_timeslot: bool,
+        idempotency_key: str | None,
     ) -> JobData:
+        key = idempotency_key or str(uuid.uuid4())
+        headers = {"Content-Type": _PROTOBUF, "Idempotency-Key": key}
         response = self._request(
             "POST", f"/api/v1/jobs/{self.quantum_computer}/{kind}",
-            params={"use_timeslot": str(use_timeslot).lower()},
-            content=_protobuf_bytes(message), headers={"Content-Type": _PROTOBUF},
+            params={"use_timeslot": str(use_timeslot or self._timeslot_from_url).lower()},
+            content=run_definition_bytes(message), headers=headers, safe=True,
         )
         return JobData.model_validate_json(response.content)
 
@@ -117,9 +135,18 @@ class JobsAPI(ServerBase):
         """The circuit job request as the server received it."""
         return CircuitJobRequest.model_validate(self._get_json(job_path(job_id, "/payload")))
 
-    def get_submit_run_payload(self, job_id: str | UUID) -> bytes:
-        """The payload of a run job as the server received it (raw bytes)."""
-        return self._request("GET", job_path(job_id, "/payload")).content
+    def get_submit_run_payload(self, job_id: str | UUID) -> RunDefinition:
+        """The ``RunDefinition`` of a run job, as the server received it.
+
+        Raises:
+            JobError: the job is a circuit job (see :meth:`get_submit_circuits_payload`).
+            NotFoundError: no such job.
+        """
+        response = self._request("GET", job_path(job_id, "/payload"))
+        if not response.headers.get("content-type", "").startswith(_PROTOBUF):
+            raise JobError(f"job {job_id} is no run job; read its payload with "
+                           f"get_submit_circuits_payload", job_id=str(job_id))
+        return parse_run_definition(response.content)
 
     def get_job_artifact_measurements(self, job_id: str | UUID) -> list[dict[str, list[list[int]]]]:
         """Per circuit, each measurement key's shots (bits in locus order).
@@ -140,13 +167,14 @@ class JobsAPI(ServerBase):
         """
         return self._get_list(job_path(job_id, "/artifacts/measurement_counts"), MeasurementCounts)
 
-    def get_job_artifact_sweep_results(self, job_id: str | UUID) -> bytes:
-        """The results of a sweep job (serialised protobuf).
+    def get_job_artifact_sweep_results(self, job_id: str | UUID) -> SweepResults:
+        """The results of a completed run job: per return parameter, one array per sweep spot.
 
         Raises:
-            NotSupportedByServerError: circuit jobs have no sweep results.
+            NotFoundError: no such job, it is no run job, or it has not completed.
         """
-        return self._request("GET", job_path(job_id, "/artifacts/sweep_results")).content
+        response = self._request("GET", job_path(job_id, "/artifacts/sweep_results"))
+        return parse_sweep_results(response.content)
 
     # --- qstation additions -----------------------------------------------------------------
 

@@ -36,6 +36,8 @@ class Claimed:
     calibration_set_id: str
     payload: str
     shots: int
+    type: str = "circuit"
+    definition: bytes | None = None  # a run job's protobuf run definition
 
 
 JOBS, QCS = orm.JOBS, orm.QUANTUM_COMPUTERS
@@ -130,7 +132,7 @@ def _claim_statement(dialect: str) -> Any:
         )
         .returning(
             JOBS.c.id, JOBS.c.quantum_computer, JOBS.c.calibration_set_id, JOBS.c.payload,
-            JOBS.c.shots,
+            JOBS.c.shots, JOBS.c.type, JOBS.c.definition,
         )
     )
     _claim_statements[dialect] = stmt
@@ -172,6 +174,7 @@ def finish(
     errors: list[dict[str, object]] | None = None,
     results: tuple[str, str] | None = None,
     stages: Sequence[tuple[str, float]] = (),
+    sweep_results: bytes | None = None,
 ) -> bool:
     """End a claimed job. False (write nothing) if the lease was lost or the job deleted.
 
@@ -191,9 +194,8 @@ def finish(
         ])
     if results is not None:
         measurements, counts = results
-        conn.execute(
-            _ADD_RESULT, {"job_id": claimed.id, "measurements": measurements, "counts": counts}
-        )
+        conn.execute(_ADD_RESULT, {"job_id": claimed.id, "measurements": measurements,
+                                   "counts": counts, "sweep_results": sweep_results})
     return True
 
 

@@ -41,6 +41,7 @@ class Outcome:
     counts: str
     messages: list[str] = field(default_factory=list)
     stages: list[tuple[str, float]] = field(default_factory=list)  # IQM stage marks
+    sweep_results: bytes | None = None  # run jobs: serialized IQM sweep results
 
 
 def circuit_seed(job_id: str, index: int) -> int:

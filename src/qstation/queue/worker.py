@@ -30,6 +30,7 @@ from qstation.qpu.executor import Executor
 from qstation.qpu.registry import get_device
 from qstation.queue import claim as q
 from qstation.queue.notify import CANCEL, DONE, JOB, QUEUE, Notifier
+from qstation.queue.run_jobs import run_pulse_job
 from qstation.queue.runner import JobCancelled, JobFailed, Outcome, run_circuit_job
 from qstation.store.db import make_sync_engine
 from qstation.store.orm import CalibrationSetRow, QuantumComputerRow
@@ -144,8 +145,9 @@ class Worker:
                 claimed, status, errors, outcome = done
                 results = (outcome.measurements, outcome.counts) if outcome else None
                 stages = outcome.stages if outcome else ()
+                sweep = outcome.sweep_results if outcome else None
                 if not q.finish(conn, claimed, self.id, status, errors=errors, results=results,
-                                stages=stages):
+                                stages=stages, sweep_results=sweep):
                     log.warning("job %s was reclaimed or deleted meanwhile; result dropped",
                                 claimed.id)
             nxt = q.claim(conn, qcs, self.id, self.lease_s) if claim_next else None
@@ -178,9 +180,13 @@ class Worker:
         beat = asyncio.create_task(self._heartbeat(claimed, cancel))
         try:
             spec, cal, executor = self._prepare(claimed)
-            outcome = await asyncio.to_thread(
-                run_circuit_job, claimed.id, claimed.payload, spec, cal, executor, cancel.is_set
-            )
+            if claimed.type == "run":
+                outcome = await asyncio.to_thread(run_pulse_job, claimed, spec, cal, cancel.is_set)
+            else:
+                outcome = await asyncio.to_thread(
+                    run_circuit_job, claimed.id, claimed.payload, spec, cal, executor,
+                    cancel.is_set,
+                )
             return claimed, "completed", None, outcome
         except JobCancelled:
             return claimed, "cancelled", None, None

@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -68,6 +69,8 @@ class JobRow(Base):
     shots: Mapped[int] = mapped_column(Integer)
     n_circuits: Mapped[int] = mapped_column(Integer)
     payload: Mapped[str] = mapped_column(Text)
+    # The protobuf run definition of a run job, byte for byte (its ``payload`` is empty).
+    definition: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(128), nullable=True)
     created_at: Mapped[float] = mapped_column(Float)
     started_at: Mapped[float | None] = mapped_column(Float, nullable=True)
@@ -109,6 +112,7 @@ class JobResultRow(Base):
     )
     measurements: Mapped[str] = mapped_column(Text)
     counts: Mapped[str] = mapped_column(Text)
+    sweep_results: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 # Core views of the tables, for hot paths that skip the ORM layer.

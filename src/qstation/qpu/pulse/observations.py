@@ -82,6 +82,17 @@ def _two_component(
     return out
 
 
+def _feedback(spec: DeviceSpec, cal: CalibrationData, q: str) -> bool:
+    """Whether ``q`` takes a conditional prx (``cc_prx``, and IQM's ``reset`` built on it).
+
+    Every drive of the station executes conditional pulses; a device without ``cc_prx`` among
+    its circuit gates still resets through the pulse level, one whose ``cc_prx`` failed does not.
+    """
+    if "cc_prx" in spec.gates:
+        return cal.is_calibrated("cc_prx", (q,))
+    return "prx" in spec.gates and cal.is_calibrated("prx", (q,))
+
+
 def compiler_observations(
     spec: DeviceSpec, cal: CalibrationData, twin: PulseTwin
 ) -> list[Observation]:
@@ -91,9 +102,9 @@ def compiler_observations(
         if "prx" in spec.gates and cal.is_calibrated("prx", (q,)):
             out += _prx(p)
         out += _measure(p)
-        if "cc_prx" in spec.gates and cal.is_calibrated("cc_prx", (q,)):
-            # One delay per feedback source of the drive: its own probe line (reset uses it too).
-            field = f"gates.cc_prx.{spec.gates['cc_prx'].implementation}.{q}.control_delays"
+        if _feedback(spec, cal, q):
+            # One delay per feedback source of the drive: its own probe line.
+            field = f"gates.cc_prx.prx_composite.{q}.control_delays"
             out.append((field, [FEEDBACK_DELAY], "s"))
         out.append((f"gates.reset_wait.reset_wait.{q}.duration", RESET_WAIT_T1 * p.t1, "s"))
     longest = RESET_WAIT_T1 * max(p.t1 for p in twin.qubits.values())

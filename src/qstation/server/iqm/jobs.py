@@ -1,4 +1,4 @@
-"""IQM Server API v1: circuit jobs, their artifacts, cancellation and deletion."""
+"""IQM Server API v1: circuit and run jobs, their artifacts, cancellation and deletion."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from fastapi import APIRouter, Header, Request, Response
 from qstation.queue.notify import CANCEL, DONE, JOB, QUEUE
 from qstation.server.deps import PrincipalDep, StateDep, unit_of_work
 from qstation.server.errors import BadRequest, NotImplementedOnTwin, PayloadTooLarge
+from qstation.server.iqm import runs
 from qstation.server.jobs.service import scope
 
 router = APIRouter(prefix="/api/v1/jobs")
@@ -60,16 +61,27 @@ async def submit_circuits(
 
 @router.post("/{qc}/run")
 @router.post("/{qc}/sweep")
-async def submit_pulse_level(
-    qc: str, request: Request, state: StateDep, _: PrincipalDep
-) -> None:
-    """Run and sweep jobs (pulse level), which the twin does not offer."""
-    kind = request.url.path.rsplit("/", 1)[-1]
+async def submit_run(
+    qc: str,
+    request: Request,
+    state: StateDep,
+    principal: PrincipalDep,
+    use_timeslot: str = "false",
+    idempotency_key: str | None = Header(default=None),
+) -> Response:
+    """Check, store and enqueue a run job (a protobuf ``RunDefinition``)."""
+    timeslot = _flag(use_timeslot)
+    body = await _read_body(request, state.settings.max_payload_bytes)
     async with unit_of_work(state) as session:
-        await state.devices.get(session, qc)
-    raise NotImplementedOnTwin(
-        f"{kind!r} jobs are pulse-level; the simulated quantum computer {qc!r} runs circuit jobs"
-    )
+        sub = await runs.validate(state.jobs, session, qc, body, timeslot)
+    async with unit_of_work(state, write=True) as session:
+        stored = await runs.store(
+            state.jobs, session, sub, owner=principal.owner, idempotency_key=idempotency_key
+        )
+    state.notifier.publish(QUEUE, qc)
+    async with unit_of_work(state) as session:
+        data = await state.jobs.view(session, await state.jobs.get(session, stored.job_id))
+    return Response(data.model_dump_json(), media_type=JSON)
 
 
 @router.get("/{job_id}")
@@ -83,19 +95,23 @@ async def get_job(job_id: str, state: StateDep, principal: PrincipalDep) -> Resp
 
 @router.get("/{job_id}/payload")
 async def get_payload(job_id: str, state: StateDep, principal: PrincipalDep) -> Response:
-    """The submitted request body, exactly as received."""
+    """The submitted request body, exactly as received (protobuf for run jobs)."""
     async with unit_of_work(state) as session:
         job = await state.jobs.get(session, job_id, scope(principal))
-    return Response(job.payload, media_type=JSON)
+    body, media_type = runs.payload_of(job)
+    return Response(body, media_type=media_type)
 
 
 @router.get("/{job_id}/artifacts/{kind}")
 async def get_artifact(
     job_id: str, kind: str, state: StateDep, principal: PrincipalDep
 ) -> Response:
-    """``measurements`` or ``measurement_counts`` of a completed job."""
+    """``measurements``, ``measurement_counts`` or (run jobs) ``sweep_results`` of a job."""
     async with unit_of_work(state) as session:
         job = await state.jobs.get(session, job_id, scope(principal))
+        if kind == "sweep_results":
+            results = await runs.sweep_results(session, job)
+            return Response(results, media_type=runs.PROTOBUF)
         if kind not in ("measurements", "measurement_counts"):
             raise NotImplementedOnTwin(f"artifact {kind!r} is not produced by circuit jobs")
         body = await state.jobs.artifact(session, job, kind)

@@ -231,15 +231,24 @@ class JobService:
                 messages.append(JobMessage.model_validate(note))
         return JobData(
             id=uuid.UUID(job.id),
-            type="circuit",
+            type="run" if job.type == "run" else "circuit",
             status=status,
             queue_position=await repo.queue_position(job) if status is JobStatus.WAITING else None,
             timeline=await self.timeline(session, job),
             messages=messages,
             errors=[ErrorBody.model_validate(e) for e in job.errors],
             compilation=JobCompilation(calibration_set_id=uuid.UUID(job.calibration_set_id)),
-            artifacts=_ARTIFACTS if status is JobStatus.COMPLETED else [],
+            artifacts=await self._artifacts(repo, job) if status is JobStatus.COMPLETED else [],
         )
+
+    @staticmethod
+    async def _artifacts(repo: JobRepository, job: JobRecord) -> list[JobArtifactInfo]:
+        if job.type != "run":
+            return _ARTIFACTS
+        # A run offers circuit measurements only when its readouts are circuit measurements.
+        result = await repo.result(job.id)
+        circuits = _ARTIFACTS if result is not None and result.measurements else []
+        return [JobArtifactInfo(type="sweep_results"), *circuits]
 
     async def timeline(self, session: AsyncSession, job: JobRecord) -> list[TimelineEntry]:
         """The job's history: the main steps come from its row, IQM's stages from its events."""
@@ -264,7 +273,7 @@ class JobService:
     async def artifact(self, session: AsyncSession, job: JobRecord, kind: str) -> str:
         """The JSON text of a completed job's ``measurements`` or ``measurement_counts``."""
         result = await JobRepository(session).result(job.id)
-        if job.status != JobStatus.COMPLETED or result is None:
+        if job.status != JobStatus.COMPLETED or result is None or not result.measurements:
             raise NotFound(
                 f"job {job.id} has no {kind} artifact: it is {job.status}",
                 error_code="ARTIFACT_NOT_FOUND",

@@ -7,6 +7,7 @@ source of the drive (the probe line that reads the qubit).
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 from iqm.models.playlist.instructions import ConditionalInstruction
@@ -18,6 +19,11 @@ from qstation.qpu.calibration import CalibrationData, generate_calibration
 from qstation.qpu.pulse.compiler import standard_compiler
 from qstation.qpu.pulse.observations import compiler_observations
 from qstation.qpu.pulse.twin import pulse_twin
+from tests.support.devices import ring_device, write_device
+
+
+def _measure(qubit: str) -> Op:
+    return Op(name="measure", locus=(qubit,), args={"key": "m"})
 
 
 def _compile(name: str, ops: list[Op]) -> set[str]:
@@ -62,3 +68,17 @@ def test_failed_cc_prx_has_no_control_delays() -> None:
     fields = {f for f, _, _ in compiler_observations(spec, broken, pulse_twin(spec, broken))}
     assert "gates.cc_prx.prx_composite.QB1.control_delays" in fields
     assert "gates.cc_prx.prx_composite.QB2.control_delays" not in fields
+
+
+def test_device_without_cc_prx_still_resets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QSTATION_DEVICE_PATH", str(write_device(tmp_path, ring_device())))
+    registry.catalog.cache_clear()
+    try:
+        assert "cc_prx" not in registry.get_device("ring-8").gates
+        reset = [Op(name="reset", locus=("QB1",), args={}), _measure("QB1")]
+        assert ConditionalInstruction.__name__ in _compile("ring-8", reset)
+    finally:
+        monkeypatch.delenv("QSTATION_DEVICE_PATH")
+        registry.catalog.cache_clear()

@@ -7,7 +7,6 @@ gate's calibration and build playlists whose pulses the channels accept.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,32 +22,15 @@ from qstation.qpu.device import DeviceSpec
 from qstation.qpu.pulse.compiler import standard_compiler
 from qstation.qpu.pulse.station import channel_properties, chip_design_record, settings_node
 from qstation.qpu.pulse.twin import GRANULARITY, SAMPLE_RATE, granular, pulse_twin
+from tests.support.devices import ring_device, write_device
 
 HALF_PI = math.pi / 2
-
-
-def ring_device(n: int = 8) -> dict[str, object]:
-    """A ring of ``n`` qubits whose closing coupler is listed backwards, with odd durations."""
-    qubits = [f"QB{i}" for i in range(1, n + 1)]
-    return {
-        "name": f"ring-{n}",
-        "dut_label": f"RING{n}_user",
-        "qubits": qubits,
-        "couplers": [[qubits[i], qubits[(i + 1) % n]] for i in range(n)],
-        "gates": {
-            "prx": {"implementation": "drag_gaussian", "duration": 25e-9, "arity": 1},
-            "cz": {"implementation": "tgss", "duration": 55e-9, "arity": 2},
-            "measure": {"implementation": "constant", "duration": 1.2e-6, "arity": 1},
-        },
-        "calibration_seed": 42,
-    }
 
 
 @pytest.fixture()
 def ring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[DeviceSpec]:
     """``ring-8`` loaded by the registry from a user's device directory."""
-    (tmp_path / "ring-8.json").write_text(json.dumps(ring_device()))
-    monkeypatch.setenv("QSTATION_DEVICE_PATH", str(tmp_path))
+    monkeypatch.setenv("QSTATION_DEVICE_PATH", str(write_device(tmp_path, ring_device())))
     registry.catalog.cache_clear()
     try:
         yield registry.get_device("ring-8")

@@ -1,0 +1,45 @@
+"""IQM's pulse-level Qiskit flow (``iqm.qiskit_iqm.pulse_level_utils``) on every catalog device.
+
+A Qiskit GHZ circuit becomes a playlist twice: transpiled and converted by ``qiskit_to_iqm``
+(with the compiler it returns, set to the backend's calibration set and qubit mapping), and
+untranspiled through ``get_qiskit_compiler`` (transpilation and MOVE routing as compiler
+stages). Only iqm-client 36 has these utilities.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conformance.runner import ScenarioRunner
+from tests.conformance.venvs import ClientVenv
+
+pytestmark = [pytest.mark.conformance, pytest.mark.timeout(900)]
+
+QUBITS = {"star-5": 5, "lattice-20": 20, "lattice-54": 54, "resonator-6": 6}
+
+
+@pytest.mark.parametrize("qc", sorted(QUBITS))
+def test_qiskit_circuits_compile_to_playlists(
+    scenarios: ScenarioRunner, client_venv: ClientVenv, qc: str
+) -> None:
+    if client_venv.version.startswith("35."):
+        pytest.skip("iqm-client 35 has no pulse-level Qiskit utilities")
+    out = scenarios.scenario(client_venv, "pulse_qiskit_scenarios", f"pulse_qiskit_{qc}")
+    assert out["qubits"] == QUBITS[qc]
+    for way in ("qiskit_to_iqm", "qiskit_compiler"):
+        compiled = out[way]
+        # Three measured qubits, each result named by its qubit and Qiskit's register.
+        assert len(compiled["return_parameters"]) == 3
+        assert all("__meas_3_0_" in p for p in compiled["return_parameters"])
+        measured = {p.split("__")[0] for p in compiled["return_parameters"]}
+        # Routing may add a swap through a fourth qubit; every measured qubit is driven.
+        assert {f"{q}__drive.awg" for q in measured} <= set(compiled["channels"])
+        # Two entangling gates, each a flux pulse on its own coupler.
+        assert sum(c.startswith("TC-") for c in compiled["channels"]) >= 2
+    if qc == "resonator-6":
+        # The CZs go through the computational resonator: a qubit's state moved in and out.
+        assert "move" in out["instructions"]
+        assert any(
+            c.endswith("__flux.awg") and c.startswith("QB")
+            for c in out["qiskit_to_iqm"]["channels"]
+        )
