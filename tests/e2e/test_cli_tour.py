@@ -153,7 +153,7 @@ def test_wrong_password_then_the_job_mistakes(local: Path) -> None:
         cwd=local,
         code=3,
     )
-    assert "invalid username or password" in out and "qstation auth login" in out
+    assert "invalid username or password" in out and "check the user name and password" in out
     out = qstation("qc", "list", cwd=local, code=3)  # not logged in yet
     assert "qstation auth login" in out
     url = json.loads((local / ".qstation" / "server.json").read_text())["url"]

@@ -117,6 +117,8 @@ def _sdk_fix(err: Any) -> tuple[str | None, int]:
         return "see `qstation --help` for the connection options (--server, --qc, --token)", USAGE
     if isinstance(err, sdk.CircuitValidationError):
         return "fix the circuit file (`qstation qc show` lists gates and couplings)", USAGE
+    if isinstance(err, sdk.UnauthorizedError) and "password" in str(err):
+        return "check the user name and password (an admin can set a new one)", AUTH
     if isinstance(err, sdk.ClientAuthenticationError | sdk.UnauthorizedError):
         return "log in with `qstation auth login`, or pass --token", AUTH
     if isinstance(err, sdk.ForbiddenError):
