@@ -215,3 +215,23 @@ def test_usage_command(server_url: str) -> None:
     result = run("usage", "--server", server_url, "--qc", "lattice-20")
     assert "QPU S TOTAL" in result.output
     assert "limits: queued jobs" in result.output
+
+
+def test_cut_counts_say_so_and_all_lists_them(server_url: str, tmp_path: Path) -> None:
+    qasm = tmp_path / "uniform.qasm"
+    qasm.write_text(
+        'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[5];\ncreg c[5];\nh q;\nmeasure q -> c;\n'
+    )
+    base = ("--server", server_url, "--qc", "lattice-20")
+    out = run("jobs", "submit", str(qasm), *base, "--shots", "2000", "--wait").output
+    job_id = out.splitlines()[0]
+    line = next(x for x in out.splitlines() if x.startswith("circuit 0"))
+    assert line.count(":") == 16 + 1 and "more outcomes" in line and "--all" in line
+    everything = run("jobs", "show", job_id, *base, "--all").output
+    line = next(x for x in everything.splitlines() if x.startswith("circuit 0"))
+    assert "more outcomes" not in line and line.count(":") > 17
+
+
+def test_cli_hints_name_the_cli_flag(server_url: str) -> None:
+    out = run("qc", "show", "--server", server_url, code=2).output
+    assert "--qc" in out and "quantum_computer=" not in out
