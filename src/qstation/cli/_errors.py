@@ -38,7 +38,7 @@ class CLIError(click.ClickException):
         super().__init__(what)
         self.what = what.rstrip(". ")
         self.fix = fix
-        self.exit_code = code
+        self.exit_code = code  # type: ignore[misc]  # click declares a class default
 
     def format_message(self) -> str:
         """The one or two lines the user sees (without the ``error:`` prefix)."""

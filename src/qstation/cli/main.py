@@ -44,9 +44,10 @@ def _as_cli_error(err: Exception) -> CLIError:
 class QStationGroup(click.Group):
     """The root group: every error becomes one line and an exit code of its class."""
 
-    def main(
+    def main(  # type: ignore[override]  # one signature: it always exits
         self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any
     ) -> Any:
+        extra.pop("standalone_mode", None)  # errors are always reported here, then exit
         argv = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in argv[: argv.index("--") if "--" in argv else None] or os.environ.get(
             "QSTATION_DEBUG", ""
