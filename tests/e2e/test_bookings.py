@@ -166,7 +166,7 @@ def test_bookings_cli(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
             "2999-01-01T11:00:00",
             "--end",
             "2999-01-01T13:00:00",
-            code=1,
+            code=2,
         )
         assert "already booked" in clash.output
         run("bookings", "remove", booking_id)

@@ -145,9 +145,13 @@ def _sdk_fix(err: Any) -> tuple[str | None, int]:
         return "fix the request as the message says (`qstation qc show` lists the device)", USAGE
     if isinstance(err, sdk.RateLimitedError):
         return "wait and try again (`qstation usage` shows your quota)", USAGE
+    if isinstance(err, sdk.ConflictError):
+        return "look at its current state (`list` or `show` it) and try again", USAGE
+    if isinstance(err, sdk.PayloadTooLargeError):
+        return "split the job into smaller ones", USAGE
     if isinstance(err, sdk.ServerError):
         return "try again later; the server's log says more", 1
-    return None, 1
+    return "run again with `qstation --debug ...` for the details", 1
 
 
 def sdk_error(err: BaseException, server: str | None = None) -> CLIError:

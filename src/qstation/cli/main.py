@@ -25,7 +25,7 @@ def _as_cli_error(err: Exception) -> CLIError:
         where = f"`{err.ctx.command_path} --help`" if err.ctx else "`qstation --help`"
         return CLIError(err.format_message(), f"see {where}", USAGE)
     if isinstance(err, click.ClickException):
-        return CLIError(err.format_message(), None, err.exit_code)
+        return CLIError(err.format_message(), "see `qstation --help`", err.exit_code)
     if type(err).__module__.startswith("qstation.client"):
         from qstation.cli._common import current_server
 

@@ -58,3 +58,25 @@ def test_database_errors_name_the_fix() -> None:
     old = database_error(DatabaseNotMigratedError("the database is at schema none; run"), url)
     assert old is not None and "qstation db upgrade" in (old.fix or "") and "pw" not in old.fix
     assert database_error(ValueError("x"), url) is None
+
+
+def test_every_sdk_error_gets_a_fix_and_a_class_exit_code() -> None:
+    import qstation.client as sdk
+    from qstation.cli._errors import sdk_error
+
+    def subclasses(cls: type) -> list[type]:
+        return [cls, *(s for c in cls.__subclasses__() for s in subclasses(c))]
+
+    for cls in subclasses(sdk.QStationError):
+        if issubclass(cls, sdk.APIError):
+            err = cls("it went wrong", status_code=400)
+        elif cls is sdk.JobFailedError:
+            continue  # built from the server's error bodies; covered end to end
+        elif issubclass(cls, sdk.JobError):
+            err = cls("it went wrong", job_id="j")
+        else:
+            err = cls("it went wrong")
+        shown = sdk_error(err, "http://127.0.0.1:8000")
+        assert shown.fix, cls
+        assert shown.exit_code != 0, cls
+        assert shown.format_message().count(" — ") == 1, cls
