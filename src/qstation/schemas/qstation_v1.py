@@ -15,8 +15,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from qstation.schemas.iqm_v1.jobs import JobStatus
 
 #: Usernames are plain ASCII without ``>``, ``?`` and ``~``, so the JWTs that carry them
-#: never contain ``-`` or ``_`` in their payload segment (see the IQM tokens-file pitfall).
-USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9.@+=]{0,63}$"
+#: never contain ``-`` or ``_`` in their payload segment (see the IQM tokens-file pitfall):
+#: in base64 only a byte whose low six bits are 62 or 63 (``>``, ``?``, ``~``, DEL among
+#: ASCII) can encode to those two, so ``-`` and ``_`` themselves are safe in a name.
+USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@+=-]{0,63}$"
+#: :data:`USERNAME_PATTERN` in words, for error messages.
+USERNAME_RULE = (
+    "1 to 64 characters: letters, digits and . _ - @ + =, starting with a letter "
+    "or digit (e-mail addresses work)"
+)
 
 
 class TokenRequest(BaseModel):
@@ -61,7 +68,7 @@ class WhoAmI(BaseModel):
 class UserCreate(BaseModel):
     """A new user (admin only)."""
 
-    username: str = Field(pattern=USERNAME_PATTERN)
+    username: str = Field(pattern=USERNAME_PATTERN, description=USERNAME_RULE)
     password: str = Field(min_length=8, max_length=1024)
     is_admin: bool = False
 
