@@ -74,6 +74,9 @@ def parse_body(body: bytes) -> Any:
             return json.loads(body)
         except (ValueError, UnicodeDecodeError) as err:
             raise BadRequest(f"malformed JSON body: {err}", error_code="MALFORMED_JSON") from err
+        except RecursionError:  # nested deeper than the parser recurses
+            raise BadRequest("malformed JSON body: nested too deeply",
+                             error_code="MALFORMED_JSON") from None
 
 
 class JobService:
