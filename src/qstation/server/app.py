@@ -28,6 +28,7 @@ from qstation.server.iqm import discovery, jobs
 from qstation.server.usage import routes as usage
 from qstation.store import migrate
 from qstation.store.db import is_sqlite, make_async_engine, sessionmaker
+from qstation.store.private import private_dir
 
 log = logging.getLogger("qstation.server")
 
@@ -131,6 +132,8 @@ def create_app(settings: Settings | None = None, *, notifier: Notifier | None = 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         url = settings.resolved_database_url()
+        if is_sqlite(url) and settings.database_url is None:
+            private_dir(settings.data_dir)  # database, key and sockets: the service's only
         await asyncio.to_thread(migrate.check, url)
         engine = make_async_engine(url)
         devices = DeviceService(kept=settings.calibration_sets_kept)
