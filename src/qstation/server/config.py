@@ -53,6 +53,13 @@ class Settings(BaseSettings):
     auth_key_file: Path | None = None
     admin_username: str = "admin"
     admin_password: str | None = None  # first admin, created when no user exists yet
+    #: Login throttling (see qstation.server.auth.throttle): refused logins allowed per
+    #: account and per client address before a lockout of login_backoff_s seconds, which
+    #: doubles with each further failure up to login_backoff_max_s.
+    login_free_failures: int = 5
+    login_free_failures_per_address: int = 20
+    login_backoff_s: float = 1.0
+    login_backoff_max_s: float = 900.0
     access_token_ttl: int = 900  # seconds
     refresh_token_ttl: int = 30 * 24 * 3600  # seconds; a session lives this long unused
 

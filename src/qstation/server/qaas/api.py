@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 
 from qstation.queue.notify import QUEUE
 from qstation.schemas.qaas_v1 import GRANT_TYPE, Assertion, DeviceStatusUpdate, Role, TokenRequest
+from qstation.server.auth.throttle import login_attempt
 from qstation.server.deps import StateDep, unit_of_work
 from qstation.server.errors import NotFound, Unauthorized
 from qstation.server.guard import RowId
@@ -36,14 +37,16 @@ async def login(body: TokenRequest, request: Request, state: StateDep) -> JSONRe
         who = Assertion.decode(body.assertion)
     except ValueError as err:
         raise Unauthorized(f"Invalid username or api key: {err}") from err
-    tokens = await identity.login(request, state, who.username, who.api_key)
+    async with login_attempt(request, who.username):
+        tokens = await identity.login(request, state, who.username, who.api_key)
     return JSONResponse(tokens.wire(), status_code=201, headers={"Cache-Control": "no-store"})
 
 
 @router.post("/authorisation-tokens/refresh", status_code=201)
 async def refresh(request: Request, state: StateDep) -> JSONResponse:
     """A new access token for the session of the bearer refresh token."""
-    tokens = await identity.refresh(request, state)
+    async with login_attempt(request, None):
+        tokens = await identity.refresh(request, state)
     return JSONResponse(tokens.wire(), status_code=201, headers={"Cache-Control": "no-store"})
 
 
