@@ -14,7 +14,7 @@ import logging
 import zlib
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, text, update
 
 log = logging.getLogger("qstation.worker")
 
@@ -72,3 +72,17 @@ def dead_workers(conn: Connection, claimed_by: Iterable[str]) -> list[str]:
         "SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND granted "
         "AND classid = :ns AND objsubid = 2"), {"ns": NAMESPACE}).scalars())
     return sorted(w for w in owners if lock_key(w) not in held)
+
+
+def reclaim_dead_process(engine: Engine, host: str, pid: int) -> list[str]:
+    """Hand back at once the jobs of a worker process known to have died (``serve``'s
+    embedded workers: their supervisor sees the exit), on either database."""
+    from qstation.queue.claim import JOBS, reclaim_stalled
+
+    with engine.begin() as conn:
+        conn.execute(
+            update(JOBS)
+            .where(JOBS.c.status == "processing", JOBS.c.claimed_by.like(f"{host}:{pid}:%"))
+            .values(lease_expires_at=0.0)
+        )
+        return reclaim_stalled(conn)
