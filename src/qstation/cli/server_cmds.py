@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
+import socket
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
 import click
+
+log = logging.getLogger("qstation.serve")
 
 
 def _settings(**flags: object) -> object:
@@ -186,6 +190,7 @@ class _Supervisor:
             self.cmd += ["--notify-dir", str(settings.notify_dir)]
         for qc in settings.qc:
             self.cmd += ["--qc", qc]
+        self.url = url
         self.count = count
         self.procs: list[subprocess.Popen[bytes]] = []
         self._stop = threading.Event()
@@ -199,13 +204,23 @@ class _Supervisor:
         self._thread.start()
 
     def _watch(self) -> None:
+        from qstation.queue.liveness import reclaim_dead_process
+        from qstation.store.db import make_sync_engine
         from qstation.telemetry.metrics import process_exited
 
-        while not self._stop.wait(1.0):
+        engine = make_sync_engine(self.url)
+        while not self._stop.wait(0.5):
             for i, proc in enumerate(self.procs):
                 if proc.poll() is not None and not self._stop.is_set():
                     process_exited(proc.pid)  # its live-worker gauge goes with it
                     self.procs[i] = self._spawn()
+                    # Its job need not wait for the lease: the process is known dead.
+                    try:
+                        reclaim_dead_process(engine, socket.gethostname(), proc.pid)
+                    except Exception:  # the database is down: the lease will do it
+                        log.warning("could not reclaim the jobs of worker %s", proc.pid,
+                                    exc_info=True)
+        engine.dispose()
 
     def stop(self) -> None:
         from qstation.telemetry.metrics import process_exited

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, exists, or_, select, update
 from sqlalchemy.engine import Connection
 
+from qstation.queue.liveness import dead_workers
 from qstation.store import orm
 from qstation.store.booking_orm import BOOKINGS
 
@@ -215,7 +216,10 @@ def finish(
 
 
 def reclaim_stalled(conn: Connection) -> list[str]:
-    """Hand jobs whose worker stopped heart-beating back to the queue (or end them).
+    """Hand jobs whose worker stopped heart-beating, or died, back to the queue (or end them).
+
+    On PostgreSQL a worker whose liveness lock is free is dead (see :mod:`.liveness`): its
+    jobs are reclaimed at once, without waiting for their lease to run out.
 
     A job already asked to cancel ends cancelled; one that lost its worker
     ``MAX_ATTEMPTS`` times fails; any other goes back to the head of its queue (its ``seq``
@@ -223,6 +227,10 @@ def reclaim_stalled(conn: Connection) -> list[str]:
     """
     now = time.time()
     stalled = and_(JOBS.c.status == "processing", JOBS.c.lease_expires_at < now)
+    owners = select(JOBS.c.claimed_by).where(JOBS.c.status == "processing").distinct()
+    dead = dead_workers(conn, conn.execute(owners).scalars())
+    if dead:
+        stalled = or_(stalled, and_(JOBS.c.status == "processing", JOBS.c.claimed_by.in_(dead)))
     outcomes: tuple[tuple[Any, str, dict[str, Any]], ...] = (
         (JOBS.c.cancel_requested.is_(True), "cancelled", {"finished_at": now}),
         (JOBS.c.attempts >= MAX_ATTEMPTS, "failed", {"finished_at": now, "errors": [_lost()]}),

@@ -65,12 +65,16 @@ class WhoAmI(BaseModel):
     expires_at: datetime | None = None
 
 
+#: The longest lifetime an API token may be given (ten years, in seconds).
+MAX_TOKEN_LIFETIME = 10 * 365 * 24 * 3600
+
+
 class UserCreate(BaseModel):
     """A new user (admin only)."""
 
     username: str = Field(pattern=USERNAME_PATTERN, description=USERNAME_RULE)
     password: str = Field(min_length=8, max_length=1024)
-    is_admin: bool = False
+    is_admin: bool = Field(default=False, strict=True)
 
 
 class UserRead(BaseModel):
@@ -86,7 +90,8 @@ class ApiTokenCreate(BaseModel):
 
     username: str | None = None
     label: str = Field(default="", max_length=128)
-    expires_in: int | None = Field(default=None, gt=0)
+    #: Seconds; at most ten years, so the expiry is always a representable date.
+    expires_in: int | None = Field(default=None, gt=0, le=MAX_TOKEN_LIFETIME, strict=True)
 
 
 class ApiTokenRead(BaseModel):

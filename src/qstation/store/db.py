@@ -9,6 +9,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from qstation.store.private import private_file
 from qstation.store.sqlite_inline import inline_creator
 
 
@@ -49,8 +50,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _prepare_sqlite_dir(url: URL) -> None:
+    # The data directory and the database are the service's alone (0700 / 0600).
     if url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        private_file(Path(url.database))
 
 
 def make_sync_engine(url: str) -> Engine:
