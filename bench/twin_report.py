@@ -2,7 +2,8 @@
 
 Usage: ``python bench/twin_report.py [--url http://127.0.0.1:8000] [--qc star-5]``. Without
 ``--url`` an in-process app (with a worker) on a temporary database is used. Prints, per
-qubit: T1 (excite, delay sweep, fit), T2 (Ramsey with a phase-advance detuning, fit),
+qubit: T1 (excite, delay sweep, fit), T2* (Ramsey with a phase-advance detuning, fit),
+T2-echo (Hahn echo, fit),
 readout assignment errors p01/p10 and the prx error from randomized benchmarking, plus the cz
 error from interleaved two-qubit RB on one coupler, each next to the published value.
 
@@ -113,6 +114,22 @@ def t2_ramsey(client: Any, qc: str, q: str, shots: int = 20_000) -> float:
         return b + a * np.exp(-t / tau) * np.cos(2 * PI * f * t + phi)
 
     (_, tau, _, _), _ = curve_fit(model, times, p, p0=(0.5, 20e-6, 0.5, 0.0))
+    return float(tau)
+
+
+def t2_echo(client: Any, qc: str, q: str, shots: int = 20_000) -> float:
+    """Hahn echo: π/2, wait t/2, π, wait t/2, π/2; fit P1 = B - A·exp(-t/T2echo).
+
+    The π pulse refocuses any detuning that stays constant during a shot (low-frequency
+    noise), so this decays with the echo time, not with the Ramsey time T2*. The last π/2
+    maps only the transverse components onto the readout axis (T1's recovery does not enter).
+    """
+    times = np.linspace(0.0, 80e-6, 21)
+    circuits = [[prx(q, PI / 2), delay(q, float(t) / 2), prx(q, PI), delay(q, float(t) / 2),
+                 prx(q, PI / 2), measure(q)] for t in times]
+    p = np.array([p_one(c) for c in run(client, qc, circuits, shots)])
+    (_, tau, _), _ = curve_fit(lambda t, a, tau, b: b - a * np.exp(-t / tau), times, p,
+                               p0=(0.5, 30e-6, 0.5))
     return float(tau)
 
 

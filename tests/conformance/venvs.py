@@ -160,17 +160,25 @@ def ensure_venv(version: str) -> ClientVenv:
         VenvUnavailable: it is not cached and the package index cannot be reached.
         subprocess.CalledProcessError: the install failed although the index is reachable.
     """
-    reqs = requirements(version)
+    return ClientVenv(version, ensure_named_venv(f"iqm-{version}", requirements(version)))
+
+
+def ensure_named_venv(name: str, reqs: list[str]) -> Path:
+    """The cached environment ``name`` holding ``reqs`` (built first if missing or stale).
+
+    Other vendor packages (IQM's benchmark suite, qiskit-experiments) get their environments
+    here too, under the same cache, lock and stamp rules as the clients'.
+    """
     key = _key(reqs)
     root = cache_root()
-    path = root / f"iqm-{version}"
+    path = root / name
     if _is_current(path, key):
-        return ClientVenv(version, path)
-    with _locked(root / f".iqm-{version}.lock"):
+        return path
+    with _locked(root / f".{name}.lock"):
         if _is_current(path, key):  # another process built it while we waited
-            return ClientVenv(version, path)
+            return path
         online = index_reachable()
-        log = root / f"iqm-{version}.build.log"
+        log = root / f"{name}.build.log"
         log.write_text(f"building {path} for {reqs} (key {key}) at {time.ctime()}\n")
         if path.exists():
             shutil.rmtree(path)
@@ -180,14 +188,19 @@ def ensure_venv(version: str) -> ClientVenv:
             shutil.rmtree(path, ignore_errors=True)
             if not online:
                 raise VenvUnavailable(
-                    f"cannot build the iqm-client {version} environment: the package index is "
+                    f"cannot build the {name} environment: the package index is "
                     f"unreachable (no network?) and the local caches lack {reqs}; see {log}"
                 ) from err
             raise
         (path / _STAMP).write_text(json.dumps({"key": key, "requirements": reqs}))
-    return ClientVenv(version, path)
+    return path
 
 
 def build_log(version: str) -> Path:
     """The log of the last build of ``version``'s environment."""
-    return cache_root() / f"iqm-{version}.build.log"
+    return named_build_log(f"iqm-{version}")
+
+
+def named_build_log(name: str) -> Path:
+    """The log of the last build of environment ``name``."""
+    return cache_root() / f"{name}.build.log"

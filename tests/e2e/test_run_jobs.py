@@ -151,3 +151,29 @@ def test_sdk_takes_and_returns_iqms_typed_objects(test_client: Any) -> None:
     with pytest.raises(InvalidRequestError, match=r"QB9__drive\.awg") as info:
         server.submit_sweep(bad)
     assert info.value.error_code == "UNKNOWN_CHANNEL"
+
+
+def test_a_timeslot_run_waits_in_its_owners_timeslot_queue(test_client: Any) -> None:
+    reply = test_client.post(
+        "/api/v1/jobs/star-5/run?use_timeslot=true",
+        content=to_bytes(compiled_bell()),
+        headers=PROTOBUF,
+    )
+    data = reply.json()
+    assert reply.status_code == 200 and data["type"] == "run"
+    # No booking is open: it waits, and says why, like a circuit job would.
+    assert data["status"] == "waiting" and data["queue_position"] == 0
+    assert any("timeslot" in m["message"] for m in data["messages"])
+    stages = [e["status"] for e in data["timeline"]]
+    assert stages[-1] == "pending_execution" and "validation_ended" in stages
+
+
+def test_a_repeated_idempotency_key_returns_the_first_run(test_client: Any) -> None:
+    from qstation.client import IQMServerClient
+
+    server = IQMServerClient("http://localhost", quantum_computer="star-5", http_client=test_client)
+    body = to_bytes(compiled_bell())
+    first = server.submit_run(body, idempotency_key="rabi-7")
+    again = server.submit_run(body, idempotency_key="rabi-7")
+    assert first.id == again.id
+    assert server.submit_run(body).id != first.id

@@ -1,10 +1,10 @@
 """The twin's measured behaviour agrees with its published calibration (through the API).
 
-Characterisation experiments (``bench/twin_report.py``) run as ordinary jobs: T1 and T2
-(Ramsey) within 10 %, readout assignment errors within 10 %, and the RB error per prx gate
-and the interleaved-RB error of cz within 20 %. Shot counts keep the statistical error a few
-times below the tolerance (binomial errors of ~0.3 % per point on 20k shots; the fits
-average many points), and fixed seeds keep the run reproducible.
+Characterisation experiments (``bench/twin_report.py``) run as ordinary jobs: T1, T2*
+(Ramsey) and T2-echo (Hahn echo) within 10 %, readout assignment errors within 10 %, and the
+RB error per prx gate and the interleaved-RB error of cz within 20 %. Shot counts keep the
+statistical error a few times below the tolerance (binomial errors of ~0.3 % per point on 20k
+shots; the fits average many points), and fixed seeds keep the run reproducible.
 """
 
 from __future__ import annotations
@@ -28,6 +28,17 @@ def test_t1_and_t2_match_the_calibration(test_client: Any, values: dict[str, flo
     t2 = values[f"characterization.model.{Q}.t2_time"]
     assert twin.t1(test_client, QC, Q) == pytest.approx(t1, rel=0.10)
     assert twin.t2_ramsey(test_client, QC, Q) == pytest.approx(t2, rel=0.10)
+
+
+def test_ramsey_gives_t2_star_and_echo_gives_t2_echo(
+    test_client: Any, values: dict[str, float]
+) -> None:
+    t2_star = values[f"characterization.model.{Q}.t2_time"]
+    t2_echo = values[f"characterization.model.{Q}.t2_echo_time"]
+    # The twin's low-frequency noise makes the two clearly different (so the test can fail).
+    assert t2_echo > 1.25 * t2_star
+    assert twin.t2_ramsey(test_client, QC, Q) == pytest.approx(t2_star, rel=0.10)
+    assert twin.t2_echo(test_client, QC, Q) == pytest.approx(t2_echo, rel=0.10)
 
 
 def test_readout_and_prx_rb_match_the_calibration(

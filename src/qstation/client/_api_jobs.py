@@ -59,7 +59,8 @@ class JobsAPI(ServerBase):
         return JobData.model_validate_json(response.content)
 
     def submit_run(
-        self, run_definition: RunDefinition | Protobuf | bytes, *, use_timeslot: bool = False
+        self, run_definition: RunDefinition | Protobuf | bytes, *, use_timeslot: bool = False,
+        idempotency_key: str | None = None,
     ) -> JobData:
         """Submit a pulse-level run.
 
@@ -67,6 +68,8 @@ class JobsAPI(ServerBase):
             run_definition: IQM's ``RunDefinition`` (e.g. from ``Compiler.compile``; missing
                 ids are filled in), or its protobuf message or serialized bytes.
             use_timeslot: queue for a reserved timeslot instead of the shared FIFO queue.
+            idempotency_key: as for :meth:`submit_circuits`: a retried submission (after a
+                lost connection or a 502/503/504) returns the job the key first created.
 
         Returns:
             The new job's data (``type`` is ``"run"``).
@@ -75,10 +78,11 @@ class JobsAPI(ServerBase):
             InvalidRequestError: the station cannot run it; the message names the
                 instruction, channel and limit.
         """
-        return self._submit_protobuf("run", run_definition, use_timeslot)
+        return self._submit_protobuf("run", run_definition, use_timeslot, idempotency_key)
 
     def submit_sweep(
-        self, sweep_definition: RunDefinition | Protobuf | bytes, *, use_timeslot: bool = False
+        self, sweep_definition: RunDefinition | Protobuf | bytes, *, use_timeslot: bool = False,
+        idempotency_key: str | None = None,
     ) -> JobData:
         """Submit an N-dimensional pulse-level sweep: a run definition whose soft sweeps span
         the spots (the same job as :meth:`submit_run`, on the ``sweep`` route).
@@ -86,15 +90,18 @@ class JobsAPI(ServerBase):
         Raises:
             InvalidRequestError: the station cannot run it (the message says why).
         """
-        return self._submit_protobuf("sweep", sweep_definition, use_timeslot)
+        return self._submit_protobuf("sweep", sweep_definition, use_timeslot, idempotency_key)
 
     def _submit_protobuf(
-        self, kind: str, message: RunDefinition | Protobuf | bytes, use_timeslot: bool
+        self, kind: str, message: RunDefinition | Protobuf | bytes, use_timeslot: bool,
+        idempotency_key: str | None,
     ) -> JobData:
+        key = idempotency_key or str(uuid.uuid4())
+        headers = {"Content-Type": _PROTOBUF, "Idempotency-Key": key}
         response = self._request(
             "POST", f"/api/v1/jobs/{self.quantum_computer}/{kind}",
-            params={"use_timeslot": str(use_timeslot).lower()},
-            content=run_definition_bytes(message), headers={"Content-Type": _PROTOBUF},
+            params={"use_timeslot": str(use_timeslot or self._timeslot_from_url).lower()},
+            content=run_definition_bytes(message), headers=headers, safe=True,
         )
         return JobData.model_validate_json(response.content)
 

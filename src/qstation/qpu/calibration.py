@@ -7,7 +7,7 @@ served to clients, and the noise model of the simulator.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -17,7 +17,12 @@ from qstation.qpu.device import DeviceSpec
 
 @dataclass(frozen=True)
 class QubitCalibration:
-    """Coherence, single-qubit gate and readout figures of one qubit."""
+    """Coherence, single-qubit gate and readout figures of one qubit.
+
+    ``t2`` is the Ramsey time T2* (IQM's ``t2_time``), ``t2_echo`` the Hahn-echo time
+    (``t2_echo_time``). The echo refocuses low-frequency noise, so ``t2 <= t2_echo <= 2 t1``;
+    ``None`` means no low-frequency noise (the echo time equals ``t2``).
+    """
 
     t1: float  # s
     t2: float  # s
@@ -25,6 +30,12 @@ class QubitCalibration:
     readout_p01: float  # P(read 1 | prepared 0)
     readout_p10: float  # P(read 0 | prepared 1)
     frequency: float  # Hz
+    t2_echo: float | None = None  # s
+
+    @property
+    def echo_time(self) -> float:
+        """T2 of a Hahn echo: ``t2_echo``, or ``t2`` when the qubit has no low-frequency noise."""
+        return self.t2 if self.t2_echo is None else max(self.t2_echo, self.t2)
 
 
 @dataclass(frozen=True)
@@ -69,9 +80,10 @@ class CalibrationData:
 def generate_calibration(spec: DeviceSpec, seed: int) -> CalibrationData:
     """Draw a calibration from realistic distributions for ``spec``.
 
-    T1 30 to 60 µs, T2 10 to 30 µs (never above 2·T1), prx fidelity ≈ 0.999, two-component gate
-    fidelity 0.99 to 0.997, readout error 1 to 4 % with 1→0 errors larger than 0→1 (relaxation
-    during readout), as on current superconducting chips.
+    T1 30 to 60 µs, T2* (Ramsey) 10 to 30 µs, T2-echo 1.3 to 2 times T2* (never above 2·T1),
+    prx fidelity ≈ 0.999, two-component gate fidelity 0.99 to 0.997, readout error 1 to 4 %
+    with 1→0 errors larger than 0→1 (relaxation during readout), as on current superconducting
+    chips.
     """
     rng = np.random.default_rng(seed)
     qubits: dict[str, QubitCalibration] = {}
@@ -93,4 +105,10 @@ def generate_calibration(spec: DeviceSpec, seed: int) -> CalibrationData:
         for locus in spec.loci(gate)
     }
     durations = {name: g.duration for name, g in spec.gates.items()}
+    # A separate stream, so adding echo times left every other drawn figure as it was.
+    echo_rng = np.random.default_rng([seed, 2])
+    qubits = {
+        q: replace(c, t2_echo=float(min(c.t2 * echo_rng.uniform(1.3, 2.0), 2 * c.t1)))
+        for q, c in qubits.items()
+    }
     return CalibrationData(qubits=qubits, pairs=pairs, durations=durations)

@@ -42,6 +42,8 @@ def _walk_fidelity(rng: np.random.Generator, fidelity: float, sigma: float,
 def _drift_qubit(q: QubitCalibration, rng: np.random.Generator, step: float) -> QubitCalibration:
     t1 = _walk(rng, q.t1, 0.08 * step, *T1_BOUNDS)
     t2 = min(_walk(rng, q.t2, 0.08 * step, *T2_BOUNDS), 2.0 * t1)
+    # Low-frequency noise drifts with the rest: the echo keeps its ratio to T2*.
+    t2_echo = None if q.t2_echo is None else min(t2 * q.echo_time / q.t2, 2.0 * t1)
     p01 = _walk(rng, q.readout_p01, 0.1 * step, READOUT_BOUNDS[0], P01_MAX)
     # 1 -> 0 errors stay above 0 -> 1 errors: relaxation during readout adds to them.
     p10 = max(_walk(rng, q.readout_p10, 0.1 * step, *READOUT_BOUNDS), p01 + 0.001)
@@ -52,6 +54,7 @@ def _drift_qubit(q: QubitCalibration, rng: np.random.Generator, step: float) -> 
         readout_p01=p01,
         readout_p10=min(p10, READOUT_BOUNDS[1]),
         frequency=q.frequency + float(rng.normal(0.0, 50e3 * step)),
+        t2_echo=t2_echo,
     )
 
 

@@ -17,6 +17,13 @@ from qstation.qpu.engines.qsim import QSIM_MIN_QUBITS, QsimIdealEngine
 from qstation.qpu.engines.small import SmallCircuitEngine
 from qstation.qpu.engines.stim_direct import DirectStimEngine
 from qstation.qpu.noise import NoiseModel, build_noise_model
+from qstation.qpu.quasi_static import (
+    REALIZATIONS_EXACT,
+    REALIZATIONS_SAMPLED,
+    applicable,
+    detunings,
+    shift_phases,
+)
 
 HERALDING_MODES = ("none", "zeros")
 
@@ -35,6 +42,8 @@ class Executor:
         self.crosstalk = crosstalk
         self.router = Router(engine)
         self._noise: dict[tuple[str, ...], NoiseModel] = {}
+        self._noise_qs: dict[tuple[str, ...], NoiseModel] = {}
+        self._small_qs: dict[tuple[str, ...], SmallCircuitEngine] = {}
         self._small: dict[tuple[str, ...], SmallCircuitEngine] = {}
         self._stim: dict[tuple[str, ...], DirectStimEngine] = {}
         self._qsim = QsimIdealEngine()
@@ -47,6 +56,24 @@ class Executor:
         if model is None:
             model = build_noise_model(self.calibration, components, crosstalk=self.crosstalk)
             self._noise[components] = model
+        return model
+
+    def quasi_static_model(self, program: Program) -> NoiseModel | None:
+        """The noise model with quasi-static detuning for ``program``, or None where the
+        Markovian model (dephasing at T2*) is used: an ideal twin, MOVE programs, no qubit
+        with low-frequency noise, and Clifford programs on stim (a detuned frame is not
+        Clifford; there the Ramsey and echo times coincide at T2*)."""
+        if self.calibration is None or not applicable(program):
+            return None
+        components = tuple(program.components)
+        model = self._noise_qs.get(components)
+        if model is None:
+            model = build_noise_model(
+                self.calibration, components, crosstalk=self.crosstalk, quasi_static=True
+            )
+            self._noise_qs[components] = model
+        if not any(model.detuning_hwhm) or self.stim_engine(program) is not None:
+            return None
         return model
 
     def small_engine(self, program: Program) -> SmallCircuitEngine | None:
@@ -132,10 +159,17 @@ class Executor:
         if heralding == "zeros":
             p01 = np.asarray(noise.readout_p01 if noise else np.zeros(program.n))
             shots = self._heralded_shots(program, p01, shots, rng)
-        small = self.small_engine(program)
-        direct = self.stim_engine(program) if small is None else None
-        qsim = self.qsim_engine(program) if small is None and direct is None else None
-        if small is not None:
+        quasi = self.quasi_static_model(program)
+        small = self.small_engine(program) if quasi is None else None
+        direct = self.stim_engine(program) if small is None and quasi is None else None
+        qsim = (
+            self.qsim_engine(program)
+            if small is None and direct is None and quasi is None
+            else None
+        )
+        if quasi is not None:
+            results = self._run_detuned(program, quasi, shots, rng)
+        elif small is not None:
             results = self._run_small(small, program, noise, shots, rng)
         elif direct is not None:
             results = direct.run(program, shots, rng)
@@ -148,11 +182,69 @@ class Executor:
         return {key: np.ascontiguousarray(bits[order], dtype=np.uint8)
                 for key, bits in results.items()}
 
-    @staticmethod
-    def _run_small(small: SmallCircuitEngine, program: Program, noise: NoiseModel | None,
-                   shots: int, rng: np.random.Generator) -> Results:
+    def _run_detuned(
+        self, program: Program, noise: NoiseModel, shots: int, rng: np.random.Generator
+    ) -> Results:
+        """``program`` under quasi-static detuning: a set of detuning draws per circuit.
+
+        On the small path the exact distributions of the draws are averaged and every shot is
+        sampled from that mixture (independent shots). Elsewhere the shots are spread over the
+        draws at random and each draw's program runs on the routed engine.
+        """
+        components = tuple(program.components)
+        if self.router.preference == "auto" and SmallCircuitEngine.supports(program, noise):
+            small = self._small_qs.get(components)
+            if small is None:
+                if len(self._small_qs) > 256:
+                    self._small_qs.clear()
+                small = self._small_qs[components] = SmallCircuitEngine(noise, cache_size=0)
+            draws = detunings(noise.detuning_hwhm, max(min(shots, REALIZATIONS_EXACT), 1), rng)
+            mixture: np.ndarray | None = None
+            qubits: list[int] = []
+            for delta in draws:
+                probs, qubits = small.distribution(
+                    shift_phases(program, delta.tolist(), noise.durations)
+                )
+                mixture = probs if mixture is None else mixture + probs
+            assert mixture is not None
+            return self._sample(mixture / mixture.sum(), qubits, program, noise, shots, rng)
+        # The density matrix's cost does not grow with shots: it affords as many draws as the
+        # small path; trajectory engines pay per group of shots, so they take fewer.
+        plain = self.router.select(lower(program, noise))
+        budget = REALIZATIONS_EXACT if plain is self.router.density else REALIZATIONS_SAMPLED
+        k = max(min(shots, budget), 1)
+        draws = detunings(noise.detuning_hwhm, k, rng)
+        counts = rng.multinomial(shots, np.full(k, 1.0 / k)) if shots else np.ones(k, int)
+        parts: list[Results] = []
+        for delta, count in zip(draws, counts.tolist(), strict=True):
+            if count:
+                circuit = lower(shift_phases(program, delta.tolist(), noise.durations), noise)
+                parts.append(self.router.select(circuit).run(circuit, count if shots else 0, rng))
+        return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+
+    @classmethod
+    def _run_small(
+        cls,
+        small: SmallCircuitEngine,
+        program: Program,
+        noise: NoiseModel | None,
+        shots: int,
+        rng: np.random.Generator,
+    ) -> Results:
         """Sample ``shots`` from the small engine's exact distribution, then readout error."""
         probs, qubits = small.probabilities(program)
+        return cls._sample(probs, qubits, program, noise, shots, rng)
+
+    @staticmethod
+    def _sample(
+        probs: np.ndarray,
+        qubits: list[int],
+        program: Program,
+        noise: NoiseModel | None,
+        shots: int,
+        rng: np.random.Generator,
+    ) -> Results:
+        """``shots`` outcomes drawn from ``probs`` over ``qubits``, then readout error."""
         idx = rng.choice(len(probs), size=shots, p=probs) if qubits else np.zeros(shots, int)
         bits = int_to_bits(idx.astype(np.int64), len(qubits))
         if noise is not None and qubits:

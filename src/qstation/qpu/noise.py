@@ -44,6 +44,10 @@ class NoiseModel:
     pair_depolarizing: dict[tuple[str, int, int], float]
     durations: dict[str, float]
     zz: dict[tuple[int, int], float] = field(default_factory=dict)
+    #: Half width (rad/s) of each component's Lorentzian quasi-static detuning; empty or zero:
+    #: none. Set only by ``build_noise_model(quasi_static=True)``, whose ``t2`` is then the
+    #: Markovian (echo) time; see :mod:`qstation.qpu.quasi_static`.
+    detuning_hwhm: tuple[float, ...] = ()
 
     def pair(self, gate: str, a: int, b: int) -> float:
         """Depolarizing parameter after ``gate`` on local components ``a``, ``b`` (0 if unknown)."""
@@ -109,12 +113,27 @@ def build_noise_model(
     *,
     crosstalk: bool = False,
     zz_hz: float = DEFAULT_ZZ_HZ,
+    quasi_static: bool = False,
 ) -> NoiseModel:
-    """The noise model of ``components`` (qubits and resonators) under ``calibration``."""
+    """The noise model of ``components`` (qubits and resonators) under ``calibration``.
+
+    By default dephasing is Markovian at the Ramsey time T2*. With ``quasi_static`` it is
+    Markovian at the echo time and the rest of the Ramsey decay comes from a static detuning
+    per shot (Lorentzian, half width 1/T2* - 1/T2echo), which an echo refocuses. Either way a
+    single gate's average channel, and so its fidelity, is the same.
+    """
     inf = math.inf
     cal = [calibration.qubits.get(name) for name in components]
     t1 = tuple(c.t1 if c else inf for c in cal)
     t2 = tuple(min(c.t2, 2 * c.t1) if c else inf for c in cal)
+    hwhm: tuple[float, ...] = ()
+    echo = t2
+    if quasi_static:
+        echo = tuple(min(c.echo_time, 2 * c.t1) if c else inf for c in cal)
+        hwhm = tuple(
+            max(1.0 / a - 1.0 / b, 0.0) if math.isfinite(a) else 0.0
+            for a, b in zip(t2, echo, strict=True)
+        )
     t_prx = _duration(calibration.durations, "prx")
     prx = tuple(
         depolarizing_parameter(c.prx_fidelity, 2, relaxation_ptm_trace(c.t1, c.t2, t_prx))
@@ -140,11 +159,12 @@ def build_noise_model(
     return NoiseModel(
         components=tuple(components),
         t1=t1,
-        t2=t2,
+        t2=echo,
         prx_depolarizing=prx,
         readout_p01=tuple(c.readout_p01 if c else 0.0 for c in cal),
         readout_p10=tuple(c.readout_p10 if c else 0.0 for c in cal),
         pair_depolarizing=pairs,
         durations=dict(calibration.durations),
         zz=zz,
+        detuning_hwhm=hwhm,
     )

@@ -109,6 +109,7 @@ def quality_metrics(
         values += [
             (f"characterization.model.{q}.t1_time", c.t1, "s"),
             (f"characterization.model.{q}.t2_time", c.t2, "s"),
+            (f"characterization.model.{q}.t2_echo_time", c.echo_time, "s"),
             (f"metrics.rb.prx.{prx}.{q}.fidelity", c.prx_fidelity, ""),
             (f"metrics.ssro.measure.{meas}.{q}.fidelity",
              1 - (c.readout_p01 + c.readout_p10) / 2, ""),

@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 from qstation.qpu.calibration import CalibrationData
 from qstation.qpu.device import DeviceSpec
+from qstation.qpu.pulse.definition import DefinitionError
 from qstation.qpu.pulse.execute import RunCancelled, execute_run
-from qstation.qpu.pulse.validate import DefinitionError
 from qstation.queue.claim import Claimed
 from qstation.queue.runner import JobCancelled, JobFailed, Outcome, circuit_seed
 from qstation.queue.stages import Stages

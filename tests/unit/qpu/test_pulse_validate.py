@@ -9,12 +9,8 @@ from exa.common.data.parameter import Parameter
 from exa.common.sweep.util import Sweep
 from iqm.models.playlist.instructions import VirtualRZ, Wait
 
-from qstation.qpu.pulse.validate import (
-    DefinitionError,
-    Limits,
-    parse_run_definition,
-    validate_run,
-)
+from qstation.qpu.pulse.definition import DefinitionError, parse_run_definition
+from qstation.qpu.pulse.validate import Limits, validate_run
 from tests.support.pulse import rabi_playlist, run_definition, to_bytes, toy_channels, toy_settings
 
 AMPS = [0.1, 0.2, 0.3]

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from qstation.qpu.engines.base import EngineUnavailableError, Instr, Lowered, Results, apply_readout
+from qstation.qpu.engines.decay import split_trailing_decay
 from qstation.qpu.noise import twirled_relaxation
 
 _RZ = ("", "S", "Z", "S_DAG")
@@ -138,6 +139,7 @@ class CliffordEngine:
 
     def run(self, circuit: Lowered, shots: int, rng: np.random.Generator) -> Results:
         """Build the stim circuit and sample all shots in one call."""
+        circuit, decay = split_trailing_decay(circuit)
         b = _Builder(circuit)
         for ins in circuit.instrs:
             b.add(ins)
@@ -145,7 +147,7 @@ class CliffordEngine:
         samples = b.circuit_object().compile_sampler(seed=seed).sample(shots).astype(np.uint8)
         out: Results = {}
         for ins, first, noisy in b.columns:
-            bits = samples[:, first:first + len(ins.qubits)]
+            bits = decay.apply(ins, samples[:, first:first + len(ins.qubits)], rng)
             if not noisy:
                 bits = apply_readout(np.ascontiguousarray(bits), ins.qubits, circuit, rng)
             out[ins.key or ""] = bits

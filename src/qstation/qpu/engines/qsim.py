@@ -32,6 +32,8 @@ from qstation.qpu.engines.trajectories import limit_patterns, sample_patterns
 
 #: Ideal circuits from this size on go to qsim (below it the NumPy/small paths win).
 QSIM_MIN_QUBITS = 14
+#: A state vector of more qubits does not fit in memory here (2^30 amplitudes: 8 GiB).
+MAX_QUBITS = 28
 _IDEAL_OPS = frozenset({"prx", "cz", "move", "measure", "barrier", "delay"})
 
 
@@ -74,7 +76,9 @@ class QsimIdealEngine:
     @staticmethod
     def supports(program: Program) -> bool:
         """Only the listed instructions, every measurement terminal."""
-        if not qsim_available() or not {op.name for op in program.ops} <= _IDEAL_OPS:
+        if program.n > MAX_QUBITS or not {op.name for op in program.ops} <= _IDEAL_OPS:
+            return False
+        if not qsim_available():
             return False
         terminal = terminal_measures(program)
         return all(i in terminal for i, op in enumerate(program.ops) if op.name == "measure")
@@ -109,14 +113,17 @@ class QsimTrajectoryEngine:
 
     name = "qsim-trajectories"
 
-    def __init__(self, max_trajectories: int = 20, min_qubits: int = 12) -> None:
+    def __init__(
+        self, max_trajectories: int = 20, min_qubits: int = 12, max_qubits: int = MAX_QUBITS
+    ) -> None:
         self.max_trajectories = max_trajectories
         self.min_qubits = min_qubits
+        self.max_qubits = max_qubits
 
     def supports(self, circuit: Lowered) -> bool:
         """Large enough to beat NumPy, no mid-circuit measurement, reset or feedback."""
         # The cheap checks come first: probing for qsim imports cirq (seconds, once).
-        return (circuit.noisy and circuit.n >= self.min_qubits
+        return (circuit.noisy and self.min_qubits <= circuit.n <= self.max_qubits
                 and not circuit.has_midcircuit and not circuit.has_feedback
                 and all(i.kind != "u" or i.gate in ("prx", "cz", "move")
                         for i in circuit.instrs)

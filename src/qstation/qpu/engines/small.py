@@ -136,6 +136,10 @@ class SmallCircuitEngine:
             self._cache.popitem(last=False)
         return result
 
+    def distribution(self, program: Program) -> tuple[Probs, list[int]]:
+        """Like :meth:`probabilities`, uncached: for one-off programs (a detuning draw)."""
+        return self._evolve(program)
+
     def _evolve(self, program: Program) -> tuple[Probs, list[int]]:
         n, d = program.n, self.d
         prx = [op for op in program.ops if op.name == "prx"]

@@ -109,20 +109,33 @@ class DirectStimEngine:
             self._after_pair[key] = s
         return s
 
-    def text(self, program: Program) -> tuple[str, list[tuple[str, tuple[int, ...]]]]:
-        """The stim program text and the measurement record layout ``(key, qubits)``."""
+    def text(self, program: Program) -> tuple[str, list[tuple[str, tuple[int, ...]]], list[float]]:
+        """The stim program text, the measurement record layout ``(key, qubits)`` and, per
+        record column, the probability that its qubit decays between its last gate and a
+        terminal measurement (applied to the sampled bits: see :meth:`run`)."""
         noisy = self.noise is not None
         terminal = terminal_measures(program) if noisy else set()
         n = program.n
         free = [0.0] * n
+        idle = [0.0] * n  # idle time since the qubit's last gate, not yet emitted
         done = [False] * n
         out: list[str] = []
         layout: list[tuple[str, tuple[int, ...]]] = []
+        decay: list[float] = []
         t_prx = self.t["prx"]
+
+        def flush(q: int) -> None:
+            # Relaxation between gates: Pauli-twirled (stim cannot decay a superposition).
+            if idle[q] > 0.0:
+                out.append(self._idle_text(q, idle[q]))
+                idle[q] = 0.0
+
         for i, op in enumerate(program.ops):
             name, qs = op.name, op.qubits
             if name == "prx":
                 q = qs[0]
+                if noisy:
+                    flush(q)
                 theta, phi = quarter_turns(op.angle), quarter_turns(op.phase)
                 for g in _PRX[(theta or 0, phi or 0)]:
                     out.append(f"{g} {q}\n")
@@ -135,8 +148,11 @@ class DirectStimEngine:
                 end = start + (max(op.duration, 0.0) if name == "delay" else 0.0)
                 for q in qs:
                     if not done[q]:
-                        out.append(self._idle_text(q, end - free[q]))
+                        idle[q] += end - free[q]
                     free[q] = end
+                if name != "delay" and not (name == "measure" and i in terminal):
+                    for q in qs:
+                        flush(q)
             if name in _TWO:
                 out.append(f"{_TWO[name]} {qs[0]} {qs[1]}\n")
                 if noisy:
@@ -150,29 +166,42 @@ class DirectStimEngine:
                 out.append("M " + " ".join(map(str, qs)) + "\n")
                 layout.append((op.key or "", qs))
                 if noisy and i in terminal:
+                    # Nothing acts on these qubits any more: a decay before the readout only
+                    # turns a 1 into a 0, which is exact on the sampled bits.
                     for q in qs:
+                        decay.append(self._decay(q, idle[q]))
+                        idle[q] = 0.0
                         done[q] = True
-                elif noisy:
-                    for q in qs:
+                else:
+                    decay += [0.0] * len(qs)
+                    for q in qs if noisy else ():
                         out.append(self._relax(q, self.t["measure"]))
                         free[q] = start + self.t["measure"]
-        return "".join(out), layout
+        return "".join(out), layout, decay
+
+    def _decay(self, q: int, t: float) -> float:
+        assert self.noise is not None
+        if not self.noise.is_noisy(q) or t <= 0.0:
+            return 0.0
+        return relaxation(self.noise.t1[q], self.noise.t2[q], t)[0]
 
     def run(self, program: Program, shots: int, rng: np.random.Generator) -> Results:
         """Sample ``shots`` shots; readout error is applied to the sampled bits."""
         key = (tuple(program.components), tuple(program.ops))
         hit = self._cache.get(key)
         if hit is None:
-            text, layout = self.text(program)
-            hit = (_stim().Circuit(text), layout)
+            text, layout, decay = self.text(program)
+            hit = (_stim().Circuit(text), layout, np.asarray(decay))
             self._cache[key] = hit
             if len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
         else:
             self._cache.move_to_end(key)
-        circuit, layout = hit
+        circuit, layout, decay = hit
         seed = int(rng.integers(2**63))
         bits = circuit.compile_sampler(seed=seed).sample(shots).view(np.uint8)
+        if decay.size and decay.any():
+            bits = bits & (rng.random(bits.shape) >= decay).astype(np.uint8)
         cols = [q for _, qs in layout for q in qs]
         if self.noise is not None and cols:
             idx = np.asarray(cols)

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from qstation.qpu.engines.base import Instr, Lowered, Results
+from qstation.qpu.engines.decay import split_trailing_decay
 from qstation.qpu.engines.statevector import (
     compile_steps,
     merge_leaves,
@@ -135,6 +136,8 @@ class TrajectoryEngine:
 
     def run(self, circuit: Lowered, shots: int, rng: np.random.Generator) -> Results:
         """Simulate each sampled error pattern once, with all of its shots."""
+        # Decays right before final measurements act on the bits: fewer patterns to simulate.
+        circuit, decay = split_trailing_decay(circuit)
         ideal_steps = len(compile_steps(circuit))
         patterns = sample_patterns(circuit, shots, rng)
         patterns = limit_patterns(patterns, self.trajectory_limit(circuit, ideal_steps), rng)
@@ -146,4 +149,4 @@ class TrajectoryEngine:
                 extra.setdefault(pos, []).extend(error_options(circuit.instrs[pos])[choice][1])
             steps = compile_steps(circuit, extra)
             leaves.extend(run_stream(steps, circuit, count, rng, self.xp, dtype))
-        return merge_leaves(leaves, circuit)
+        return decay.apply_to_results(merge_leaves(leaves, circuit), rng)

@@ -21,8 +21,16 @@ from qstation.qpu.pulse.config import ChannelConfig
 from qstation.qpu.pulse.density import DensityState
 from qstation.qpu.pulse.errors import PulseError
 from qstation.qpu.pulse.observations import FLUX_RISE_TIME
-from qstation.qpu.pulse.readout import discriminate, integrated_iq
-from qstation.qpu.pulse.schedule import Acquire, Drive, Event, Flux, Frame, segment_events
+from qstation.qpu.pulse.schedule import (
+    Acquire,
+    Conditional,
+    Drive,
+    Event,
+    Flux,
+    Frame,
+    segment_events,
+)
+from qstation.qpu.pulse.shots import simulate_shots
 from qstation.qpu.pulse.twin import CouplerPulse, PulseTwin, QubitPulse
 
 #: Qubits a segment may touch with three levels each; beyond it two levels, up to the limit.
@@ -63,7 +71,7 @@ def _coupler(twin: PulseTwin, component: str) -> CouplerPulse:
 def _touched(twin: PulseTwin, events: list[Event]) -> list[str]:
     qubits: dict[str, None] = {}
     for e in events:
-        if isinstance(e, Drive | Frame):
+        if isinstance(e, Drive | Frame | Conditional):
             qubits[e.component] = None
         elif isinstance(e, Flux):
             qubits.update(dict.fromkeys(_coupler(twin, e.component).qubits))
@@ -78,53 +86,44 @@ def _touched(twin: PulseTwin, events: list[Event]) -> list[str]:
     return list(qubits)
 
 
-def _play(twin: PulseTwin, state: DensityState, events: list[Event]) -> list[Acquire]:
+def _apply(twin: PulseTwin, state: DensityState, e: Event) -> None:
+    """Play one drive, frame change or flux pulse on ``state``."""
     rate = twin.sample_rate
+    if isinstance(e, Frame):
+        state.frame[e.component] += e.phase
+    elif isinstance(e, Drive):
+        rabi = _rabi_rate(twin.qubits[e.component], rate)
+        state.drive(e.component, e.start, e.envelope, rabi, e.modulation)
+    elif isinstance(e, Flux):
+        coupler = _coupler(twin, e.component)
+        phase = math.pi * float(np.sum(e.samples**2)) / rate / _flux_energy(coupler, rate)
+        a, b = coupler.qubits
+        state.conditional_phase(a, b, e.start, e.samples.size, phase)
+
+
+def _play(twin: PulseTwin, state: DensityState, events: list[Event]) -> list[Acquire]:
+    """Play a segment without feedback up to its readout; its acquisitions."""
     read: dict[str, Acquire] = {}
     for e in events:
         if isinstance(e, Acquire):
-            if e.component in read:
-                raise PulseError(
-                    f"acquisition {e.label!r} on channel {twin.qubits[e.component].probe_line}"
-                    f"__readout: {e.component} is already read out in this segment "
-                    "(mid-circuit measurement is not simulated)"
-                )
-            read[e.component] = e
+            read.setdefault(e.component, e)
             if e.component in state.index:
                 state.idle(e.component, e.start)
             continue
+        if isinstance(e, Conditional):
+            raise PulseError(
+                f"instruction ConditionalInstruction on channel {e.component}__drive: a "
+                "segment with feedback has no single state (it branches per shot)"
+            )
         components = _coupler(twin, e.component).qubits if isinstance(e, Flux) else (e.component,)
         for q in components:
             if q in read:
                 raise PulseError(
-                    f"{type(e).__name__.lower()} on {e.component} after {q} was read out "
-                    "(mid-circuit measurement is not simulated)"
+                    f"{type(e).__name__.lower()} on {e.component} after {q} was read out: "
+                    "a segment with a mid-circuit measurement has no single state"
                 )
-        if isinstance(e, Frame):
-            state.frame[e.component] += e.phase
-        elif isinstance(e, Drive):
-            rabi = _rabi_rate(twin.qubits[e.component], rate)
-            state.drive(e.component, e.start, e.envelope, rabi, e.modulation)
-        else:
-            coupler = _coupler(twin, e.component)
-            phase = math.pi * float(np.sum(e.samples**2)) / rate / _flux_energy(coupler, rate)
-            a, b = coupler.qubits
-            state.conditional_phase(a, b, e.start, e.samples.size, phase)
+        _apply(twin, state, e)
     return list(read.values())
-
-
-def _sample_levels(
-    state: DensityState, acquired: list[Acquire], shots: int, rng: np.random.Generator
-) -> dict[str, np.ndarray]:
-    simulated = [a.component for a in acquired if a.component in state.index]
-    levels = {a.component: np.zeros(shots, dtype=np.int64) for a in acquired}
-    if simulated:
-        probs = state.populations(simulated)
-        flat = probs.ravel() / probs.sum()
-        draws = rng.choice(flat.size, size=shots, p=flat)
-        for q, column in zip(simulated, np.unravel_index(draws, probs.shape), strict=True):
-            levels[q] = column
-    return levels
 
 
 def segment_state(
@@ -137,12 +136,14 @@ def segment_state(
     reference solver).
     """
     events, _ = segment_events(playlist, playlist.segments[index])
+    state = _initial_state(twin, events, config)
+    return state, _play(twin, state, events)
+
+
+def _initial_state(twin: PulseTwin, events: list[Event], config: ChannelConfig) -> DensityState:
     qubits = _touched(twin, events)
     levels = 3 if len(qubits) <= THREE_LEVEL_QUBITS else 2
-    state = DensityState(
-        qubits, twin.qubits, config.drive_frequency, levels, 1.0 / twin.sample_rate
-    )
-    return state, _play(twin, state, events)
+    return DensityState(qubits, twin.qubits, config.drive_frequency, levels, 1.0 / twin.sample_rate)
 
 
 def simulate_segment(
@@ -153,15 +154,9 @@ def simulate_segment(
     rng: np.random.Generator,
 ) -> dict[str, np.ndarray]:
     """Results of segment ``index`` of ``playlist``: one array of ``config.shots`` per label."""
-    state, acquired = segment_state(twin, playlist, index, config)
-    outcome = _sample_levels(state, acquired, config.shots, rng)
-    results: dict[str, np.ndarray] = {}
-    for a in acquired:
-        p = twin.qubits[a.component]
-        window = (a.window or round(p.integration_length * twin.sample_rate)) / twin.sample_rate
-        values = integrated_iq(outcome[a.component], p, window, rng)
-        results[a.label] = values if a.threshold is None else discriminate(values, a.threshold)
-    return results
+    events, _ = segment_events(playlist, playlist.segments[index])
+    state = _initial_state(twin, events, config)
+    return simulate_shots(twin, events, state, config.shots, rng, lambda st, e: _apply(twin, st, e))
 
 
 def simulate_playlist(

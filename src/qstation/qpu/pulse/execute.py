@@ -22,15 +22,23 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import orjson
 
-from qstation.qpu.pulse.validate import BINS_SETTING, find_setting, parse_run_definition
+from qstation.qpu.pulse.definition import (
+    BINS_SETTING,
+    find_setting,
+    parse_run_definition,
+    trigger_segments,
+)
 
 if TYPE_CHECKING:
     from exa.common.data.setting_node import SettingNode
     from exa.common.sweep.util import NdSweep
-    from iqm.models.playlist import Playlist
 
     from qstation.qpu.calibration import CalibrationData
     from qstation.qpu.device import DeviceSpec
+
+
+#: The measurement key of IQM's heralding readouts (labels ``<qubit>____HERALD``).
+HERALD_KEY = "__HERALD"
 
 
 class RunCancelled(Exception):
@@ -62,22 +70,6 @@ def apply_spot(settings: SettingNode, values: list[tuple[str, Any]]) -> None:
     for name, value in values:
         setting = find_setting(settings, name)
         settings.update_setting(setting.update(value))
-
-
-def trigger_segments(playlist: Playlist) -> dict[str, list[int]]:
-    """For each acquisition label, the segments that acquire it, once per acquisition."""
-    from iqm.models.playlist.instructions import ReadoutTrigger
-
-    found: dict[str, list[int]] = {}
-    for s, segment in enumerate(playlist.segments):
-        for name, indices in segment.instructions.items():
-            table = playlist.channel_descriptions[name].instruction_table
-            for i in indices:
-                op = table[i].operation
-                if isinstance(op, ReadoutTrigger):
-                    for acquisition in op.acquisitions:
-                        found.setdefault(acquisition.label, []).append(s)
-    return found
 
 
 def spot_array(data: np.ndarray, segments: list[int], bins: int) -> np.ndarray:
@@ -178,6 +170,7 @@ def _circuits(
                 key: np.stack([raw[lb][s] for lb in group], axis=1).astype(np.uint8)
                 for key, group in keys.items()
             }
+            bits = _heralded(bits)
             measurements.append(bits)
             ordered = list(bits)
             counts.append({"measurement_keys": ordered, "counts": _counts(ordered, bits)})
@@ -185,6 +178,14 @@ def _circuits(
         orjson.dumps(measurements, option=orjson.OPT_SERIALIZE_NUMPY).decode(),
         orjson.dumps(counts).decode(),
     )
+
+
+def _heralded(bits: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The circuit's own keys; with a heralding readout (IQM's ``__HERALD`` key), only the
+    shots in which every heralded qubit read 0, as the circuit path keeps them."""
+    herald = bits.get(HERALD_KEY)
+    keep = slice(None) if herald is None else ~herald.any(axis=1)
+    return {key: b[keep] for key, b in bits.items() if not key.startswith("__")}
 
 
 def _counts(keys: list[str], bits: dict[str, np.ndarray]) -> dict[str, int]:

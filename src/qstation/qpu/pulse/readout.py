@@ -19,6 +19,17 @@ def integrated_iq(
     levels: np.ndarray, p: QubitPulse, window_s: float, rng: np.random.Generator
 ) -> np.ndarray:
     """One complex integrated value per shot for the given level per shot."""
+    return measure(levels, p, window_s, rng)[0]
+
+
+def measure(
+    levels: np.ndarray, p: QubitPulse, window_s: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Integrated values per shot, and each shot's level at the end of the window.
+
+    The level after is the level found, except for a |1> that relaxed during the window: it
+    is left in |0> (what a later pulse on the qubit then sees).
+    """
     window_s = max(window_s, 1e-12)
     mean = levels.astype(float) * p.readout_separation
     excited = levels == 1
@@ -28,7 +39,8 @@ def integrated_iq(
     mean[early] = p.readout_separation * decay[early] / window_s
     sigma = p.readout_sigma * np.sqrt(p.integration_length / window_s)
     noise = rng.normal(0.0, sigma, size=(2, *levels.shape))
-    return mean + noise[0] + 1j * noise[1]
+    after = np.where(early, 0, levels)
+    return mean + noise[0] + 1j * noise[1], after
 
 
 def discriminate(values: np.ndarray, threshold: float) -> np.ndarray:

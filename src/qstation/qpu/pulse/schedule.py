@@ -70,9 +70,21 @@ class Acquire:
     start: int
     window: int
     threshold: float | None  # None: return the integrated IQ value itself
+    feedback: str = ""  # the feedback signal its discriminated bit is routed to, if any
 
 
-Event = Drive | Frame | Flux | Acquire
+@dataclass(frozen=True)
+class Conditional:
+    """A drive instruction chosen per shot by a feedback signal (real-time feedback)."""
+
+    component: str
+    start: int
+    condition: str  # feedback signal label
+    if_true: tuple[Drive | Frame, ...]
+    if_false: tuple[Drive | Frame, ...]
+
+
+Event = Drive | Frame | Flux | Acquire | Conditional
 
 
 @lru_cache(maxsize=4096)
@@ -103,8 +115,12 @@ def _acquisitions(trigger: ReadoutTrigger, start: int, channel: str) -> list[Acq
             )
         qubit = acq.label.split("__", 1)[0]
         window = acq.weights.wave_i.n_samples if isinstance(acq, ComplexIntegration) else 0
-        threshold = acq.threshold if isinstance(acq, ThresholdStateDiscrimination) else None
-        out.append(Acquire(qubit, acq.label, start + acq.delay_samples, window, threshold))
+        threshold, feedback = None, ""
+        if isinstance(acq, ThresholdStateDiscrimination):
+            threshold, feedback = acq.threshold, acq.feedback_signal_label
+        out.append(
+            Acquire(qubit, acq.label, start + acq.delay_samples, window, threshold, feedback)
+        )
     return out
 
 
@@ -114,10 +130,14 @@ def _events(channel: str, instruction: Instruction, start: int) -> list[Event]:
     if isinstance(op, Wait):
         return []
     if isinstance(op, ConditionalInstruction):
-        raise PulseError(
-            f"instruction ConditionalInstruction on channel {channel!r}: real-time feedback "
-            "is not simulated by the pulse-level twin"
-        )
+        inner = [_events(channel, choice, start) for choice in (op.if_true, op.if_false)]
+        if function != "drive" or not all(isinstance(e, Drive | Frame) for es in inner for e in es):
+            raise PulseError(
+                f"instruction ConditionalInstruction on channel {channel!r}: only drive pulses, "
+                "virtual Z and waits can be conditional"
+            )
+        true, false = (tuple(e for e in es if isinstance(e, Drive | Frame)) for es in inner)
+        return [Conditional(component, start, op.condition, true, false)]
     if function == "drive" and isinstance(op, VirtualRZ):
         return [Frame(component, start, op.phase_increment)]
     if function == "drive" and isinstance(op, IQPulse):
@@ -148,6 +168,6 @@ def segment_events(playlist: Playlist, segment: Segment) -> tuple[list[Event], i
             clock += instruction.duration_samples
         length = max(length, clock)
     # Stable: frame changes sort before a pulse starting on the same sample.
-    order = {Frame: 0, Drive: 1, Flux: 1, Acquire: 2}
+    order = {Frame: 0, Drive: 1, Flux: 1, Conditional: 1, Acquire: 2}
     events.sort(key=lambda e: (e.start, order[type(e)]))
     return events, length

@@ -16,22 +16,21 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from qstation.qpu.pulse.definition import (
+    BINS_SETTING,
+    SHOTS_SETTING,
+    DefinitionError,
+    find_setting,
+    setting_value,
+    shot_count,
+    spot_count,
+    trigger_segments,
+)
+
 if TYPE_CHECKING:  # IQM's packages are imported when a run definition is handled
-    from exa.common.data.setting_node import SettingNode
     from iqm.models.channel_properties import ChannelProperties
     from iqm.models.playlist import Playlist
     from iqm.station_control.interface.models import RunDefinition
-
-SHOTS_SETTING = "options.playlist_repeats"
-BINS_SETTING = "options.averaging_bins"
-
-
-class DefinitionError(ValueError):
-    """A run definition the station cannot run; ``code`` is the IQM ``error_code``."""
-
-    def __init__(self, message: str, code: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass(frozen=True)
@@ -53,61 +52,6 @@ class Checked:
     shots: int
     segments: int
     spots: int
-
-
-def parse_run_definition(body: bytes) -> RunDefinition:
-    """Decode a serialized ``station_control.v2.RunDefinition``.
-
-    Raises:
-        DefinitionError: the bytes are not a run definition.
-    """
-    from google.protobuf.message import DecodeError
-    from iqm.data_definitions.station_control.v2.run_definition_pb2 import (
-        RunDefinition as RunDefinitionProto,
-    )
-    from iqm.station_control.client.serializers.run_serializers import deserialize_run_definition
-
-    if not body:
-        raise DefinitionError(
-            "empty request body: expected a protobuf RunDefinition", "MALFORMED_RUN_DEFINITION"
-        )
-    proto = RunDefinitionProto()
-    try:
-        proto.ParseFromString(body)
-        return deserialize_run_definition(proto)
-    except (DecodeError, ValueError, TypeError, KeyError, AttributeError) as err:
-        raise DefinitionError(
-            f"malformed run definition: {err}", "MALFORMED_RUN_DEFINITION"
-        ) from err
-
-
-def find_setting(settings: SettingNode, name: str) -> Any:
-    """Setting (or node) ``name`` of ``settings``, also when the tree is rooted above the
-    controllers (names then start with ``controllers.``); None if there is none."""
-    found = settings.find_by_name(name)
-    if found is None and not name.startswith("controllers."):
-        found = settings.find_by_name(f"controllers.{name}")
-    return found
-
-
-def setting_value(run: RunDefinition, name: str) -> Any:
-    """The value of setting ``name`` in the run's settings, or None if it has none."""
-    return getattr(find_setting(run.sweep_definition.settings, name), "value", None)
-
-
-def shot_count(run: RunDefinition) -> int:
-    """Repetitions of the playlist the settings ask for (``options.playlist_repeats``)."""
-    value = setting_value(run, SHOTS_SETTING)
-    if not isinstance(value, int | float) or isinstance(value, bool) or value != int(value):
-        raise DefinitionError(
-            f"the settings must give {SHOTS_SETTING} as an integer, got {value!r}", "INVALID_SHOTS"
-        )
-    return int(value)
-
-
-def spot_count(run: RunDefinition) -> int:
-    """Spots of the run's N-dimensional soft sweep (1 when nothing is swept)."""
-    return math.prod(len(parallel[0].data) for parallel in run.sweep_definition.sweeps if parallel)
 
 
 def validate_run(
@@ -283,25 +227,12 @@ def _check_segments(playlist: Playlist, limits: Limits) -> None:
                 )
 
 
-def acquisition_labels(playlist: Playlist) -> set[str]:
-    """Labels of every acquisition the playlist's readout triggers take."""
-    from iqm.models.playlist.instructions import ReadoutTrigger
-
-    return {
-        acquisition.label
-        for channel in playlist.channel_descriptions.values()
-        for instruction in channel.instruction_table
-        if isinstance(instruction.operation, ReadoutTrigger)
-        for acquisition in instruction.operation.acquisitions
-    }
-
-
 def _check_return_parameters(run: RunDefinition, playlist: Playlist) -> None:
-    acquired = acquisition_labels(playlist)
+    acquired = set(trigger_segments(playlist))
     missing = [p for p in run.sweep_definition.return_parameters if p not in acquired]
     if missing:
         raise DefinitionError(
             f"return parameters {missing} are acquired by no readout trigger of the playlist "
-            f"(it acquires {sorted(acquired)})",
+            f"(its triggers acquire {sorted(acquired)})",
             "UNKNOWN_RETURN_PARAMETER",
         )

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from qstation.qpu.pulse.validate import Checked, DefinitionError, Limits, validate_run
+from qstation.qpu.pulse.definition import DefinitionError
+from qstation.qpu.pulse.validate import Checked, Limits, validate_run
 from qstation.queue.stages import Stages
 from qstation.server.devices.service import Calibration
 from qstation.server.errors import BadRequest, Conflict, NotFound, NotImplementedOnTwin
@@ -84,7 +85,7 @@ def check(body: bytes, cal: Calibration, lim: Limits) -> Checked:
     Raises:
         DefinitionError: the definition is malformed or the station cannot run it.
     """
-    from qstation.qpu.pulse.validate import parse_run_definition
+    from qstation.qpu.pulse.definition import parse_run_definition
 
     return validate_run(parse_run_definition(body), station_channels(cal), lim)
 

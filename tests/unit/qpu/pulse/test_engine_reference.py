@@ -106,45 +106,85 @@ def test_sweeps_agree_with_qutip(device: tuple, name: str) -> None:
     assert max(excited) - min(excited) > 0.3
 
 
-def test_frame_changes_and_modulation_agree_with_qutip(device: tuple) -> None:
-    """A pulse's own phase increment, a virtual Z and an off-carrier modulated pulse."""
-    _, _, twin = device
-    p = twin.qubits["QB2"]
-    rate, n = twin.sample_rate, round(p.pi_duration * twin.sample_rate)
-    drive = ChannelDescription(IQChannelConfig(rate), "QB2__drive.awg")
+def _hand_built(twin: PulseTwin, qubit: str, segments: list[list[Instruction]]) -> Playlist:
+    """One segment per instruction list on ``qubit``'s drive line, each followed by a readout."""
+    p = twin.qubits[qubit]
+    rate = twin.sample_rate
+    drive = ChannelDescription(IQChannelConfig(rate), f"{qubit}__drive.awg")
     readout = ChannelDescription(ReadoutChannelConfig(rate), f"{p.probe_line}__readout")
     playlist = Playlist()
     playlist.add_channel(drive)
     playlist.add_channel(readout)
-
-    def pulse(scale: float, **kw: float) -> Instruction:
-        q = p.drag_amplitude_q * scale / p.pi_amplitude
-        wave_i, wave_q = TruncatedGaussian(n, 1.0), TruncatedGaussianDerivative(n, 1.0)
-        return Instruction(n, IQPulse(wave_i, wave_q, scale, q, **kw))
-
-    half = p.pi_amplitude / 2
     window = 96
     weights = IQPulse(Constant(window), Constant(window), 1.0, 0.0)
-    acquire = ThresholdStateDiscrimination("QB2__m", 0, weights, p.threshold)
+    acquire = ThresholdStateDiscrimination(f"{qubit}__m", 0, weights, p.threshold)
     probe = Instruction(window, IQPulse(Constant(window), Constant(window), 0.1, 0.0))
-    for increment in (0.0, 0.7, 2.0):
+    for instructions in segments:
         segment = Segment()
-        drive_part = [
-            pulse(half),
-            pulse(half, phase=0.3, phase_increment=increment),
-            Instruction(16, VirtualRZ(-increment / 2)),
-            Instruction(32, Wait()),
-            pulse(half, modulation_frequency=2e-3),
-        ]
-        for instruction in drive_part:
+        for instruction in instructions:
             segment.add_to_segment(drive, instruction)
-        length = sum(i.duration_samples for i in drive_part)
+        length = sum(i.duration_samples for i in instructions)
         segment.add_to_segment(readout, Instruction(length, Wait()))
         segment.add_to_segment(readout, Instruction(window, ReadoutTrigger(probe, (acquire,))))
         playlist.segments.append(segment)
-    states = _compare(twin, playlist, ChannelConfig.calibrated(twin, 1))
+    return playlist
+
+
+def _pulse(
+    twin: PulseTwin, qubit: str, scale: float, drag: bool = True, **kw: float
+) -> Instruction:
+    """The calibrated DRAG pulse shape at amplitude ``scale`` (IQPulse keywords in ``kw``)."""
+    p = twin.qubits[qubit]
+    n = round(p.pi_duration * twin.sample_rate)
+    q = p.drag_amplitude_q * scale / p.pi_amplitude if drag else 0.0
+    wave_i, wave_q = TruncatedGaussian(n, 1.0), TruncatedGaussianDerivative(n, 1.0)
+    return Instruction(n, IQPulse(wave_i, wave_q, scale, q, **kw))
+
+
+def test_frame_changes_and_modulation_agree_with_qutip(device: tuple) -> None:
+    """A pulse's own phase increment, a virtual Z and an off-carrier modulated pulse."""
+    _, _, twin = device
+    half = twin.qubits["QB2"].pi_amplitude / 2
+    segments = [
+        [
+            _pulse(twin, "QB2", half),
+            _pulse(twin, "QB2", half, phase=0.3, phase_increment=increment),
+            Instruction(16, VirtualRZ(-increment / 2)),
+            Instruction(32, Wait()),
+            _pulse(twin, "QB2", half, modulation_frequency=2e-3),
+        ]
+        for increment in (0.0, 0.7, 2.0)
+    ]
+    states = _compare(twin, _hand_built(twin, "QB2", segments), ChannelConfig.calibrated(twin, 1))
     excited = [ref.excited("QB2") for _, ref in states]
     assert max(excited) - min(excited) > 0.1  # the phases matter
+
+
+def test_leaked_population_relaxes_through_one_to_zero(device: tuple) -> None:
+    """|2> prepared (π on 0-1, then π on 1-2 modulated to the anharmonicity), then a wait.
+
+    During a wait, |2> decays to |1> and that population decays on to |0>: after T1 about 40 %
+    is back in |0>, as QuTiP's master equation has it.
+    """
+    _, _, twin = device
+    p = twin.qubits["QB1"]
+    to_two = _pulse(
+        twin,
+        "QB1",
+        p.pi_amplitude / math.sqrt(2),  # the 1-2 matrix element of a† is sqrt(2)
+        drag=False,
+        modulation_frequency=-p.anharmonicity / twin.sample_rate,
+    )
+    granule = twin.granularity
+    segments = [
+        [_pulse(twin, "QB1", p.pi_amplitude), to_two, Instruction(max(samples, granule), Wait())]
+        for samples in (0, round(p.t1 * twin.sample_rate / granule) * granule)
+    ]
+    (_, prepared), (_, waited) = _compare(
+        twin, _hand_built(twin, "QB1", segments), ChannelConfig.calibrated(twin, 1)
+    )
+    assert prepared.level_populations()[2] > 0.99
+    assert 0.35 < waited.level_populations()[0] < 0.45
 
 
 def _circuit(spec: DeviceSpec, size: int) -> Circuit:

@@ -7,8 +7,8 @@ import orjson
 from exa.common.data.parameter import Parameter
 from exa.common.sweep.util import Sweep
 
-from qstation.qpu.pulse.execute import _circuits, apply_spot, spot_array, spots, trigger_segments
-from qstation.qpu.pulse.validate import find_setting
+from qstation.qpu.pulse.definition import find_setting, trigger_segments
+from qstation.qpu.pulse.execute import _circuits, apply_spot, spot_array, spots
 from tests.support.pulse import rabi_playlist, toy_settings
 
 
@@ -56,3 +56,14 @@ def test_circuit_view_groups_labels_by_measurement_key() -> None:
     # Integrated IQ values are no circuit measurements.
     iq = {"QB1__m": np.ones((2, 5), complex)}
     assert _circuits([iq], {"QB1__m": [0, 1]}, 2) is None
+
+
+def test_heralded_shots_are_kept_only_when_the_herald_read_zero() -> None:
+    herald = np.array([[0, 1, 0, 0]], dtype=np.int8)
+    result = np.array([[1, 1, 0, 1]], dtype=np.int8)
+    raw = {"QB1____HERALD": herald, "QB1__m": result}
+    out = _circuits([raw], {"QB1____HERALD": [0], "QB1__m": [0]}, 1)
+    assert out is not None
+    measurements, counts = (orjson.loads(x) for x in out)
+    assert measurements == [{"m": [[1], [0], [1]]}]
+    assert counts == [{"measurement_keys": ["m"], "counts": {"0": 1, "1": 2}}]

@@ -1,0 +1,98 @@
+"""Run definitions as they arrive: decoding them, and reading what the station needs of them.
+
+IQM's ``RunDefinition`` carries a settings tree (shots under ``options.playlist_repeats``), an
+N-dimensional sweep over settings and a playlist. These helpers decode it with IQM's own
+serializers and answer the questions that checking and executing a run ask of it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # IQM's packages are imported when a run definition is handled
+    from exa.common.data.setting_node import SettingNode
+    from iqm.models.playlist import Playlist
+    from iqm.station_control.interface.models import RunDefinition
+
+SHOTS_SETTING = "options.playlist_repeats"
+BINS_SETTING = "options.averaging_bins"
+
+
+class DefinitionError(ValueError):
+    """A run definition the station cannot run; ``code`` is the IQM ``error_code``."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def parse_run_definition(body: bytes) -> RunDefinition:
+    """Decode a serialized ``station_control.v2.RunDefinition``.
+
+    Raises:
+        DefinitionError: the bytes are not a run definition.
+    """
+    from google.protobuf.message import DecodeError
+    from iqm.data_definitions.station_control.v2.run_definition_pb2 import (
+        RunDefinition as RunDefinitionProto,
+    )
+    from iqm.station_control.client.serializers.run_serializers import deserialize_run_definition
+
+    if not body:
+        raise DefinitionError(
+            "empty request body: expected a protobuf RunDefinition", "MALFORMED_RUN_DEFINITION"
+        )
+    proto = RunDefinitionProto()
+    try:
+        proto.ParseFromString(body)
+        return deserialize_run_definition(proto)
+    except (DecodeError, ValueError, TypeError, KeyError, AttributeError) as err:
+        raise DefinitionError(
+            f"malformed run definition: {err}", "MALFORMED_RUN_DEFINITION"
+        ) from err
+
+
+def find_setting(settings: SettingNode, name: str) -> Any:
+    """Setting (or node) ``name`` of ``settings``, also when the tree is rooted above the
+    controllers (names then start with ``controllers.``); None if there is none."""
+    found = settings.find_by_name(name)
+    if found is None and not name.startswith("controllers."):
+        found = settings.find_by_name(f"controllers.{name}")
+    return found
+
+
+def setting_value(run: RunDefinition, name: str) -> Any:
+    """The value of setting ``name`` in the run's settings, or None if it has none."""
+    return getattr(find_setting(run.sweep_definition.settings, name), "value", None)
+
+
+def shot_count(run: RunDefinition) -> int:
+    """Repetitions of the playlist the settings ask for (``options.playlist_repeats``)."""
+    value = setting_value(run, SHOTS_SETTING)
+    if not isinstance(value, int | float) or isinstance(value, bool) or value != int(value):
+        raise DefinitionError(
+            f"the settings must give {SHOTS_SETTING} as an integer, got {value!r}", "INVALID_SHOTS"
+        )
+    return int(value)
+
+
+def spot_count(run: RunDefinition) -> int:
+    """Spots of the run's N-dimensional soft sweep (1 when nothing is swept)."""
+    return math.prod(len(parallel[0].data) for parallel in run.sweep_definition.sweeps if parallel)
+
+
+def trigger_segments(playlist: Playlist) -> dict[str, list[int]]:
+    """For each acquisition label, the segments that acquire it, once per acquisition."""
+    from iqm.models.playlist.instructions import ReadoutTrigger
+
+    found: dict[str, list[int]] = {}
+    for s, segment in enumerate(playlist.segments):
+        for name, indices in segment.instructions.items():
+            table = playlist.channel_descriptions[name].instruction_table
+            for i in indices:
+                op = table[i].operation
+                if isinstance(op, ReadoutTrigger):
+                    for acquisition in op.acquisitions:
+                        found.setdefault(acquisition.label, []).append(s)
+    return found

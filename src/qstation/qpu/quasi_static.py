@@ -1,0 +1,76 @@
+"""Quasi-static frequency noise: why a Ramsey experiment decays faster than a Hahn echo.
+
+Low-frequency noise (two-level fluctuators, flux noise) shifts a qubit's frequency by an
+amount that is constant during one shot and different in the next. A Ramsey experiment
+averages the phase this detuning accumulates and decays with T2*; an echo's π pulse reverses
+the phase half-way and refocuses it, leaving only the fast (Markovian) dephasing of T2-echo.
+
+The twin draws the detuning δ of every qubit from a Lorentzian (Cauchy) distribution of half
+width Γ = 1/T2* - 1/T2echo. Its characteristic function is e^(-Γ|τ|), so combined with the
+Markovian dephasing at T2echo a Ramsey fringe decays as exactly e^(-τ/T2*), the form every
+fitting routine (qiskit-experiments, IQM's suite) assumes, and a symmetric echo as e^(-τ/T2echo).
+
+A static detuning is a rotation Rz(δt) of the qubit's frame. Z rotations commute with CZ,
+measurement and reset, so the whole effect is a shift of every drive phase: a ``prx`` centred
+at time t becomes ``prx(θ, φ - δt)``. :func:`shift_phases` applies that to a program, which any
+engine can then run; MOVE gates carry the frame into a resonator, so programs with them keep
+the Markovian model (:func:`applicable`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+import numpy.typing as npt
+
+from qstation.qpu.circuits import Op, Program
+from qstation.qpu.durations import schedule
+
+#: Detuning draws per circuit on the exact paths (small circuits, density matrix). Like 1/f
+#: noise between a job's shots, the detuning takes this many independent values over a
+#: circuit's shots, so coherence-limited estimates spread a little more than binomially.
+REALIZATIONS_EXACT = 64
+#: Detuning draws per circuit on the trajectory engines (the shots are split between them).
+REALIZATIONS_SAMPLED = 16
+
+_PHASED = frozenset({"prx", "cc_prx"})
+
+
+def applicable(program: Program) -> bool:
+    """Whether the frame picture holds for ``program`` (no MOVE into a resonator)."""
+    return not any(op.name == "move" for op in program.ops)
+
+
+def detunings(hwhm: Sequence[float], k: int, rng: np.random.Generator) -> npt.NDArray[np.float64]:
+    """``k`` joint draws of every component's detuning (rad/s), shape ``(k, n)``.
+
+    Each component's draws are stratified (one per probability slice of width 1/k, a Latin
+    hypercube) so a few dozen of them already average the heavy-tailed Lorentzian well; the
+    strata are shuffled independently per component, so components stay uncorrelated.
+    """
+    n = len(hwhm)
+    u = (np.argsort(rng.random((n, k)), axis=1) + rng.random((n, k))) / k
+    deltas = np.tan(np.pi * (u - 0.5)) * np.asarray(hwhm, dtype=np.float64)[:, None]
+    return np.ascontiguousarray(deltas.T)
+
+
+def shift_phases(
+    program: Program, detuning: Sequence[float], durations: dict[str, float]
+) -> Program:
+    """``program`` as seen by qubits detuned by ``detuning`` (rad/s per component)."""
+    if not any(detuning):
+        return program
+    ops: list[Op] = []
+    for item in schedule(program, durations).items:
+        op = item.op
+        if op.name in _PHASED:
+            delta = detuning[op.qubits[0]]
+            if delta:
+                middle = item.start + item.duration / 2
+                phase = math.remainder(op.phase - delta * middle, 2 * math.pi)
+                op = replace(op, phase=phase)
+        ops.append(op)
+    return Program(program.name, program.components, ops, program.measurements)

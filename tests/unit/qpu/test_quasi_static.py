@@ -1,0 +1,124 @@
+"""Quasi-static frequency noise: Ramsey decays with T2*, a Hahn echo with T2-echo, everywhere."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from qstation.qpu.calibration import CalibrationData, generate_calibration
+from qstation.qpu.circuits import Op, Program
+from qstation.qpu.drift import drift_calibration
+from qstation.qpu.executor import Executor
+from qstation.qpu.noise import build_noise_model
+from qstation.qpu.quasi_static import detunings, shift_phases
+from qstation.qpu.registry import get_device
+from tests.unit.qpu.helpers import calibration, program
+
+H = math.pi / 2
+T1, T2_STAR, T2_ECHO = 60e-6, 20e-6, 40e-6
+
+
+def _cal(names: list[str]) -> CalibrationData:
+    cal = calibration(names, t1=T1, t2=T2_STAR)
+    return replace(cal, qubits={q: replace(c, t2_echo=T2_ECHO) for q, c in cal.qubits.items()})
+
+
+def ramsey(t: float) -> Program:
+    return program(
+        1,
+        [
+            Op("prx", (0,), H, 0.0),
+            Op("delay", (0,), duration=t),
+            Op("prx", (0,), H, 0.0),
+            Op("measure", (0,), key="m"),
+        ],
+    )
+
+
+def echo(t: float) -> Program:
+    return program(
+        1,
+        [
+            Op("prx", (0,), H, 0.0),
+            Op("delay", (0,), duration=t / 2),
+            Op("prx", (0,), math.pi, 0.0),
+            Op("delay", (0,), duration=t / 2),
+            Op("prx", (0,), H, 0.0),
+            Op("measure", (0,), key="m"),
+        ],
+    )
+
+
+def _bound(p: float, shots: int) -> float:
+    """Five binomial standard deviations of an estimate of ``p`` from ``shots`` shots."""
+    return 5 * math.sqrt(p * (1 - p) / shots)
+
+
+def test_detunings_have_the_lorentzian_characteristic_function() -> None:
+    rng = np.random.default_rng(3)
+    gamma = 1 / 30e-6
+    draws = detunings([gamma, 0.0], 20_000, rng)
+    assert draws.shape == (20_000, 2) and not draws[:, 1].any()
+    for tau in (5e-6, 30e-6, 90e-6):
+        assert np.cos(draws[:, 0] * tau).mean() == pytest.approx(math.exp(-gamma * tau), abs=0.02)
+    # The median of |δ| of a Cauchy distribution is its half width.
+    assert np.median(np.abs(draws[:, 0])) == pytest.approx(gamma, rel=0.05)
+
+
+def test_a_detuned_frame_shifts_drive_phases_by_the_elapsed_time() -> None:
+    prog = echo(10e-6)
+    shifted = shift_phases(prog, [1e5], {"prx": 20e-9, "measure": 1.5e-6})
+    phases = [op.phase for op in shifted.ops if op.name == "prx"]
+    middles = [10e-9, 20e-9 + 5e-6 + 10e-9, 40e-9 + 10e-6 + 10e-9]
+    assert phases == pytest.approx([math.remainder(-1e5 * t, 2 * math.pi) for t in middles])
+    assert shift_phases(prog, [0.0], {}) is prog
+
+
+@pytest.mark.parametrize("engine", ["auto", "density_matrix", "trajectories"])
+def test_ramsey_decays_with_t2_star_and_echo_with_t2_echo(engine: str) -> None:
+    executor = Executor(_cal(["QB1"]), engine=engine)
+    shots = 20_000
+    for t in (10e-6, 30e-6):
+        p_ramsey = 0.5 * (1 + math.exp(-t / T2_STAR))
+        p_echo = 0.5 * (1 - math.exp(-t / T2_ECHO))
+        measured_ramsey = executor.run(ramsey(t), shots, seed=1)["m"].mean()
+        measured_echo = executor.run(echo(t), shots, seed=2)["m"].mean()
+        # Shots share a circuit's few detuning draws on the sampled engines: allow their
+        # spread on top of the binomial bound.
+        slack = 0.0 if engine == "auto" else 0.03
+        assert abs(measured_ramsey - p_ramsey) < _bound(p_ramsey, shots) + 0.015 + slack
+        assert abs(measured_echo - p_echo) < _bound(p_echo, shots) + 0.005 + slack
+        # Markovian dephasing alone would make the echo decay with T2* too.
+        assert measured_echo < 0.5 * (1 - math.exp(-t / T2_STAR)) - 0.02
+
+
+def test_gate_fidelity_is_the_same_with_and_without_quasi_static_noise() -> None:
+    cal = _cal(["QB1", "QB2"])
+    markovian = build_noise_model(cal, ("QB1", "QB2"))
+    quasi = build_noise_model(cal, ("QB1", "QB2"), quasi_static=True)
+    assert quasi.prx_depolarizing == markovian.prx_depolarizing
+    assert quasi.pair_depolarizing == markovian.pair_depolarizing
+    assert markovian.t2 == (T2_STAR, T2_STAR) and quasi.t2 == (T2_ECHO, T2_ECHO)
+    assert quasi.detuning_hwhm == pytest.approx((1 / T2_STAR - 1 / T2_ECHO,) * 2)
+
+
+def test_generated_and_drifted_calibrations_publish_both_times() -> None:
+    spec = get_device("star-5")
+    cal = generate_calibration(spec, 7)
+    for c in cal.qubits.values():
+        assert c.t2 < c.echo_time <= 2 * c.t1
+    later = drift_calibration(cal, 11)
+    for q, c in later.qubits.items():
+        assert c.t2 < c.echo_time <= 2 * c.t1
+        before = cal.qubits[q]
+        ratio = before.echo_time / before.t2
+        assert c.echo_time == pytest.approx(min(ratio * c.t2, 2 * c.t1))
+    # Stored sets from before echo times existed load with no low-frequency noise.
+    old = cal.to_json()
+    for v in old["qubits"].values():
+        del v["t2_echo"]
+    loaded = CalibrationData.from_json(old)
+    assert all(c.echo_time == c.t2 for c in loaded.qubits.values())
