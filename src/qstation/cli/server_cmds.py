@@ -37,6 +37,8 @@ def _settings(**flags: object) -> object:
 @click.option("--noise/--no-noise", default=None,
               help="Simulate with the calibration's noise (default) or ideally.")
 @click.option("--engine", default=None, help="Simulator engine (default auto).")
+@click.option("--access-log/--no-access-log", default=None,
+              help="Log every request with its id (default: on with PostgreSQL, off embedded).")
 @click.option("--log-level", default="warning", show_default=True)
 def serve(no_workers: bool, log_level: str, **flags: object) -> None:
     """Start the REST service (and, by default, its workers)."""
@@ -46,9 +48,12 @@ def serve(no_workers: bool, log_level: str, **flags: object) -> None:
     from qstation.server.config import Settings
     from qstation.store import migrate
     from qstation.store.db import is_sqlite
+    from qstation.telemetry.metrics import prepare_multiprocess_dir
 
     settings = _settings(**flags)
     assert isinstance(settings, Settings)
+    # Before any metric exists: the API and its workers add up their samples there.
+    prepare_multiprocess_dir(settings.data_dir / "metrics")
     url = settings.resolved_database_url()
     if is_sqlite(url):
         migrate.upgrade(url)  # the embedded database is created and migrated on first start
@@ -146,12 +151,17 @@ class _Supervisor:
         self._thread.start()
 
     def _watch(self) -> None:
+        from qstation.telemetry.metrics import process_exited
+
         while not self._stop.wait(1.0):
             for i, proc in enumerate(self.procs):
                 if proc.poll() is not None and not self._stop.is_set():
+                    process_exited(proc.pid)  # its live-worker gauge goes with it
                     self.procs[i] = self._spawn()
 
     def stop(self) -> None:
+        from qstation.telemetry.metrics import process_exited
+
         self._stop.set()
         for proc in self.procs:
             proc.send_signal(signal.SIGTERM)
@@ -160,6 +170,7 @@ class _Supervisor:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+            process_exited(proc.pid)
 
 
 @click.command()

@@ -34,6 +34,7 @@ from qstation.queue.run_jobs import run_pulse_job
 from qstation.queue.runner import JobCancelled, JobFailed, Outcome, run_circuit_job
 from qstation.store.db import make_sync_engine
 from qstation.store.orm import CalibrationSetRow, QuantumComputerRow
+from qstation.telemetry import metrics, observe, tracing
 
 log = logging.getLogger("qstation.worker")
 _OUTAGE_MIN_S, _OUTAGE_MAX_S = 0.5, 10.0
@@ -73,6 +74,9 @@ class Worker:
         retries with a capped backoff: an outage delays results, it never loses them.
         """
         await self.notifier.start()
+        metrics.worker_started()
+        if tracing.configure("qstation-worker"):
+            tracing.instrument_engine(self._db)
         done: _Finished | None = None
         delay = _OUTAGE_MIN_S
         try:
@@ -109,7 +113,12 @@ class Worker:
             return None
         await _cancel(woken)
         self.notifier.publish(JOB, claimed.id)
-        return await self._execute(claimed)
+        context = observe.trace_context(self._db, claimed.id)
+        with tracing.job_span(context, claimed.id, claimed.quantum_computer, claimed.shots) as span:
+            finished = await self._execute(claimed)
+            if span is not None:
+                span.set_attribute("qstation.job.status", finished[1])
+        return finished
 
     async def _idle(self, stop: asyncio.Event, woken: asyncio.Future[bool]) -> None:
         stopper: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
@@ -150,6 +159,8 @@ class Worker:
                                 stages=stages, sweep_results=sweep):
                     log.warning("job %s was reclaimed or deleted meanwhile; result dropped",
                                 claimed.id)
+                else:
+                    observe.job_finished(conn, claimed.id)
             nxt = q.claim(conn, qcs, self.id, self.lease_s) if claim_next else None
         if done is not None:
             self.notifier.publish(JOB, done[0].id)

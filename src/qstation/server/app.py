@@ -17,16 +17,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from qstation import __version__
 from qstation.queue.notify import LocalNotifier, Notifier
 from qstation.schemas.iqm_v1 import ErrorBody
-from qstation.server import ours, qaas
+from qstation.server import console, metrics, ours, qaas
 from qstation.server.bookings import routes as bookings
 from qstation.server.config import Settings
 from qstation.server.deps import AppState, unit_of_work
 from qstation.server.devices.service import DeviceService
 from qstation.server.errors import DomainError
 from qstation.server.iqm import discovery, jobs
+from qstation.server.observe import ObserveMiddleware
 from qstation.server.usage import routes as usage
 from qstation.store import migrate
 from qstation.store.db import is_sqlite, make_async_engine, sessionmaker
+from qstation.telemetry import tracing
 
 log = logging.getLogger("qstation.server")
 
@@ -111,6 +113,7 @@ def create_app(settings: Settings | None = None, *, notifier: Notifier | None = 
         url = settings.resolved_database_url()
         await asyncio.to_thread(migrate.check, url)
         engine = make_async_engine(url)
+        tracing.instrument_engine(engine)
         devices = DeviceService(kept=settings.calibration_sets_kept)
         from qstation.server.jobs.service import JobService
 
@@ -135,8 +138,17 @@ def create_app(settings: Settings | None = None, *, notifier: Notifier | None = 
             await state.notifier.close()
             await engine.dispose()
 
-    app = FastAPI(title="qstation", version=__version__, lifespan=lifespan)
+    # /docs and /redoc come with the console, from bundled files (FastAPI's use CDNs).
+    app = FastAPI(title="qstation", version=__version__, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
     install_error_handlers(app)
+    console.install(app)
+    app.include_router(metrics.router)
+    access = settings.access_log
+    if access is None:  # production mode (PostgreSQL) logs requests; embedded mode does not
+        access = not is_sqlite(settings.resolved_database_url())
+    app.add_middleware(ObserveMiddleware, access=access, as_json=settings.access_log_json)
+    tracing.instrument_app(app)  # when the OTEL_* variables ask for traces
     app.include_router(discovery.router)
     app.include_router(jobs.router)
     app.include_router(ours.router)

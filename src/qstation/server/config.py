@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     access_token_ttl: int = 900  # seconds
     refresh_token_ttl: int = 30 * 24 * 3600  # seconds; a session lives this long unused
 
+    #: Bearer token ``GET /metrics`` asks for (None: the endpoint is open).
+    metrics_token: str | None = None
+    #: Access log with request ids; None: on in production mode (PostgreSQL), off embedded.
+    access_log: bool | None = None
+    access_log_json: bool = False  # one JSON object per line instead of text
+
     def resolved_database_url(self) -> str:
         """The configured database, or the embedded SQLite file in the data directory."""
         return self.database_url or default_url(self.data_dir)

@@ -41,7 +41,9 @@ class Principal:
     is_admin: bool = True
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
+    # A coroutine: FastAPI runs a plain function dependency on its thread pool, a thread
+    # hand-off on every request (and at most 40 at a time under load).
     state: AppState = request.app.state.qstation
     return state
 

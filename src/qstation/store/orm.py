@@ -82,6 +82,8 @@ class JobRow(Base):
     progress: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
     messages: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    #: W3C ``traceparent``/``tracestate`` of the submission (JSON), continued by the worker.
+    trace_context: Mapped[str | None] = mapped_column(String(512), nullable=True)
 
     __table_args__ = (
         Index("ix_jobs_queue", "quantum_computer", "status", "seq"),

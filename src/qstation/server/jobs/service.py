@@ -38,6 +38,7 @@ from qstation.server.devices.service import Calibration, DeviceService
 from qstation.server.errors import BadRequest, Conflict, NotFound
 from qstation.server.usage.service import QuotaService
 from qstation.store.repositories import JobRecord, JobRepository
+from qstation.telemetry import metrics, tracing
 
 SERVER = "iqm-server"
 STATION = "iqm-station-control"
@@ -183,10 +184,12 @@ class JobService:
             "n_circuits": len(sub.request.circuits), "payload": sub.raw,
             "idempotency_key": idempotency_key, "created_at": sub.received_at, "attempts": 0,
             "cancel_requested": False, "progress": 0, "errors": [], "messages": _messages(sub),
+            "trace_context": tracing.current_context(),  # the worker's span continues it
         })
         await self.quotas.charge(session, owner, sub.request.shots, len(sub.request.circuits))
         pending = ("pending_execution", time.time())
         await repo.add_events(job_id, SERVER, [*sub.stages.marks, pending])
+        metrics.job_submitted(sub.qc, sub.use_timeslot)
         return Stored(job_id, True, seq)
 
     async def get(self, session: AsyncSession, job_id: str, owner: str | None = None) -> JobRecord:
@@ -286,7 +289,10 @@ class JobService:
         Returns whether a processing job was asked to stop (its worker must be told).
         """
         repo = JobRepository(session)
-        if await repo.transition(job.id, ["waiting"], "cancelled", finished_at=time.time()):
+        now = time.time()
+        if await repo.transition(job.id, ["waiting"], "cancelled", finished_at=now):
+            metrics.job_finished(job.quantum_computer, job.use_timeslot, "cancelled",
+                                 job.created_at, None, now)
             return False
         if await repo.request_cancel(job.id):
             await repo.add_event(job.id, SERVER, "cancel_requested")

@@ -1,0 +1,22 @@
+"""The W3C trace context a job was submitted under, for the worker's execution span.
+
+Revision ID: 0009
+Revises: 0004
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0009"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("jobs", sa.Column("trace_context", sa.String(512), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("jobs") as batch:
+        batch.drop_column("trace_context")
