@@ -270,7 +270,10 @@ def _qaas_login(harness: QaasHarness, role: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[QaasHarness, Resources]]:
-    with qaas_app(tmp_path_factory.mktemp("permissions")) as harness:
+    # Every route is tried with bad credentials from one address: login throttling (tested
+    # in test_login_throttle) would answer 429 instead of the 401 checked here.
+    unthrottled = {"login_free_failures": 10**6, "login_free_failures_per_address": 10**6}
+    with qaas_app(tmp_path_factory.mktemp("permissions"), **unthrottled) as harness:
         tokens: dict[str, dict[str, str]] = {"anon": {}}
         for role, (username, password) in PASSWORDS.items():
             grant = {"grant_type": "password", "username": username, "password": password}

@@ -49,8 +49,10 @@ class LivenessLock:
                 self.release()
         # Autocommit: the lock is the session's, and the session never idles in a transaction.
         conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        conn.execute(text("SELECT pg_advisory_lock(:ns, :key)"),
-                     {"ns": NAMESPACE, "key": lock_key(self.worker_id)})
+        conn.execute(
+            text("SELECT pg_advisory_lock(:ns, :key)"),
+            {"ns": NAMESPACE, "key": lock_key(self.worker_id)},
+        )
         self._conn = conn
 
     def release(self) -> None:
@@ -68,9 +70,15 @@ def dead_workers(conn: Connection, claimed_by: Iterable[str]) -> list[str]:
     owners = {w for w in claimed_by if w}
     if not owners or conn.dialect.name != "postgresql":
         return []
-    held = set(conn.execute(text(
-        "SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND granted "
-        "AND classid = :ns AND objsubid = 2"), {"ns": NAMESPACE}).scalars())
+    held = set(
+        conn.execute(
+            text(
+                "SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND classid = :ns AND objsubid = 2"
+            ),
+            {"ns": NAMESPACE},
+        ).scalars()
+    )
     return sorted(w for w in owners if lock_key(w) not in held)
 
 

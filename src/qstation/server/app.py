@@ -26,6 +26,7 @@ from qstation.server.errors import DomainError
 from qstation.server.guard import RequestGuard, install_input_handlers
 from qstation.server.iqm import discovery, jobs
 from qstation.server.observe import ObserveMiddleware
+from qstation.server.openapi import install_openapi
 from qstation.server.usage import routes as usage
 from qstation.store import migrate
 from qstation.store.db import is_sqlite, make_async_engine, sessionmaker
@@ -188,6 +189,7 @@ def create_app(settings: Settings | None = None, *, notifier: Notifier | None = 
         from qstation.server.auth import enable_auth
 
         enable_auth(app, settings)
+    install_openapi(app)
     return app
 
 
