@@ -49,7 +49,7 @@ pytestmark = pytest.mark.timeout(900)
 
 CHECKED = frozenset({"json", "toml", "ini"})
 SAMPLES = frozenset({"", "text", "txt", "output"})
-BLOCK_TIMEOUT_S = 300
+BLOCK_TIMEOUT_S = 480
 ADMIN_PASSWORD = "docs-admin-password"
 _OFFICIAL = re.compile(
     r"^\s*(from|import)\s+(iqm\.(qiskit_iqm|cirq_iqm|iqm_client)|iqm_client)\b", re.MULTILINE
