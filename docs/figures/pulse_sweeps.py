@@ -1,4 +1,4 @@
-"""Draw the Rabi and Ramsey figures of docs/pulse-physics.md (needs matplotlib).
+"""Draw the Rabi and Ramsey figures of docs/pulse.md (needs matplotlib).
 
 Usage: ``.venv/bin/python docs/figures/pulse_sweeps.py`` writes ``pulse-sweeps.svg`` next to
 this file: a Rabi amplitude sweep on QB1 and a Ramsey sweep on QB4 of ``star-5``, simulated by
@@ -81,6 +81,7 @@ def main() -> None:
     right.legend(fontsize=8, loc="upper right")
 
     matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: a small, diffable file
+    matplotlib.rcParams["svg.hashsalt"] = "qstation"  # stable element ids between runs
     out = Path(__file__).with_name("pulse-sweeps.svg")
     fig.savefig(out, metadata={"Date": None})
     print(out)

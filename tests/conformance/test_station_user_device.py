@@ -3,8 +3,9 @@
 ``qstation serve`` hosts ``ring-8`` from a user's device directory (``QSTATION_DEVICE_PATH``):
 a coupler listed backwards, gate durations that are not whole AWG granules, no ``cc_prx``.
 The official client reads its station artifacts and IQM's compiler, built from them, compiles
-GHZ circuits, a CZ on every coupler in both orders and a conditional reset. Our SDK returns the
-same artifacts as IQM's types.
+GHZ circuits, a CZ on every coupler in both orders and a conditional reset; IQM's pulse-level
+Qiskit flow runs a GHZ circuit on it as a playlist job. Our SDK returns the same artifacts as
+IQM's types.
 """
 
 from __future__ import annotations
@@ -52,6 +53,18 @@ def test_official_client_compiles_for_a_user_device(
     # Eight couplers, each pulsed (the closing one, listed QB8-QB1, too).
     assert sum(c.startswith("TC-") for c in compiled["every_cz"]["channels"]) == 8
     assert "ConditionalInstruction" in compiled["reset"]["operations"]
+
+
+def test_pulse_level_qiskit_flow_runs_on_a_user_device(
+    ring_scenarios: ScenarioRunner, client_venv: ClientVenv
+) -> None:
+    if client_venv.version.startswith("35."):
+        pytest.skip("iqm-client 35 has no pulse-level Qiskit utilities")
+    out = ring_scenarios.scenario(client_venv, "pulse_qiskit_scenarios", "pulse_qiskit_ring-8")
+    run = out["run"]
+    assert not run["raised"] and run["success"], run
+    counts, shots = run["counts"], sum(run["counts"].values())
+    assert (counts.get("000", 0) + counts.get("111", 0)) / shots > 0.75
 
 
 def test_sdk_reads_the_user_devices_station(ring_url: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import concurrent.futures
 import os
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -53,16 +54,24 @@ def test_acknowledged_jobs_survive_api_kill(tmp_path: Path) -> None:
     acked: list[str] = []
     with serve_process_handle(data, ("star-5",), "--no-workers") as (url, proc):
 
+        first_ack = threading.Event()
+
         def submit(_: int) -> str | None:
             try:
                 reply = httpx.post(f"{url}{SUBMIT}", json=body, timeout=10)
             except httpx.HTTPError:
                 return None
-            return reply.json()["id"] if reply.status_code == 200 else None
+            if reply.status_code != 200:
+                return None
+            first_ack.set()
+            return str(reply.json()["id"])
 
         with concurrent.futures.ThreadPoolExecutor(8) as pool:
             futures = [pool.submit(submit, i) for i in range(400)]
-            time.sleep(0.5)
+            # Kill mid-stream: once submissions are being acknowledged (how soon depends on
+            # the machine), a little later, while most are still in flight.
+            first_ack.wait(timeout=60)
+            time.sleep(0.2)
             proc.send_signal(signal.SIGKILL)
             acked = [f.result() for f in futures if f.result()]
     assert acked, "no submission was acknowledged before the kill"

@@ -6,7 +6,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 from uuid import UUID
 
-from qstation.client import _pulse
+from qstation.client import _pulse, _station
 from qstation.client._server_base import ServerBase
 from qstation.schemas.iqm_v1 import (
     Dut,
@@ -78,6 +78,48 @@ class DiscoveryAPI(ServerBase):
         """
         path = self._qc_path("/artifacts/channel-properties")
         return _pulse.channel_properties(self._request("GET", path, headers=_PROTOBUF).content)
+
+    def get_chip_topology(self) -> Any:
+        """The chip's IQM ``ChipTopology`` (qubits, couplers, probe lines), from its design record.
+
+        Raises:
+            NotSupportedByServerError: the server offers circuit-level access only.
+        """
+        return _station.chip_topology(self.get_chip_design_records()[0])
+
+    def get_feedback_groups(self) -> tuple[frozenset[str], ...]:
+        """Groups of qubits that take real-time feedback (``cc_prx``) from one another.
+
+        Raises:
+            NotSupportedByServerError: the server offers circuit-level access only.
+        """
+        qubits = self.get_static_quantum_architectures()[0].qubits
+        return _station.feedback_groups(self.get_channel_properties(), qubits)
+
+    def get_standard_compiler(self, calibration_set_id: CalibrationSetRef | None = None) -> Any:
+        """IQM's standard pulse compiler for the quantum computer (needs ``iqm-pulla``).
+
+        It compiles circuits into playlists (a ``RunDefinition``) for :meth:`submit_run`,
+        with the gate calibration of the given calibration set.
+
+        Args:
+            calibration_set_id: a calibration set UUID, or ``"default"`` / None.
+
+        Raises:
+            NotFoundError: no such calibration set.
+            NotSupportedByServerError: the server offers circuit-level access only.
+        """
+        record = self.get_chip_design_records()[0]
+        observations = [
+            (o.dut_field, o.value, o.unit)
+            for o in self.get_calibration_set(calibration_set_id).observations
+        ]
+        return _station.standard_compiler(
+            record["cheddar"]["chip_label"],
+            _station.chip_topology(record),
+            self.get_settings(),
+            observations,
+        )
 
     def get_duts(self) -> list[Dut]:
         """The devices under test of the quantum computer (one chip)."""

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import os
 import socket
+import time
 import uuid
 from collections import defaultdict
 from pathlib import Path
@@ -82,6 +83,11 @@ class LocalNotifier:
         self._path: Path | None = None
         self._send = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self._send.setblocking(False)
+        # The listeners' sockets, re-listed when the directory changes (a listener came or
+        # went) and at least every second (its mtime ticks coarsely, so a listener that
+        # came in the same tick as the last listing is seen within a second).
+        self._targets: list[str] = []
+        self._listed: tuple[int, float] | None = None
 
     async def start(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -102,16 +108,27 @@ class LocalNotifier:
             topic, _, payload = data.decode().partition("|")
             self._waiters.dispatch(topic, payload)
 
+    def _listeners(self) -> list[str]:
+        try:
+            changed = os.stat(self.directory).st_mtime_ns
+        except FileNotFoundError:
+            return []
+        now = time.monotonic()
+        if self._listed is None or changed != self._listed[0] or now - self._listed[1] > 1.0:
+            self._targets = [str(p) for p in self.directory.glob("*.sock")]
+            self._listed = (changed, now)
+        return self._targets
+
     def publish(self, topic: str, payload: str) -> None:
         message = f"{topic}|{payload}".encode()
-        with contextlib.suppress(FileNotFoundError):
-            for path in self.directory.glob("*.sock"):
-                try:
-                    self._send.sendto(message, str(path))
-                except (ConnectionRefusedError, FileNotFoundError):
-                    path.unlink(missing_ok=True)  # a listener that died without cleaning up
-                except (BlockingIOError, OSError):
-                    pass  # listener's buffer is full: it is busy and will poll anyway
+        for path in self._listeners():
+            try:
+                self._send.sendto(message, path)
+            except (ConnectionRefusedError, FileNotFoundError):
+                Path(path).unlink(missing_ok=True)  # a listener that died without cleaning up
+                self._listed = None
+            except (BlockingIOError, OSError):
+                pass  # listener's buffer is full: it is busy and will poll anyway
 
     async def wait(self, topic: str, payload: str | None, timeout: float) -> bool:
         return await self._waiters.wait(topic, payload, timeout)

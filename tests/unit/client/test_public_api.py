@@ -10,6 +10,7 @@ from qstation.client import IQMClient, IQMServerClient, QStationError
 SERVER_OPERATIONS = (
     "api_version quantum_computer normalize_url get_about get_about_station get_health "
     "get_settings get_chip_design_records get_channel_properties get_duts "
+    "get_chip_topology get_feedback_groups get_standard_compiler "
     "get_static_quantum_architectures get_calibration_set get_dynamic_quantum_architecture "
     "get_calibration_set_quality_metric_set submit_circuits submit_run submit_sweep get_job "
     "cancel_job delete_job get_submit_circuits_payload get_submit_run_payload "

@@ -124,6 +124,8 @@ def _readout(
         results[a.label][branch.shots] = out
         if a.feedback and a.threshold is not None:
             bits[a.feedback] = out.astype(np.int64)
+    if n == 0:  # no shots: carry on (every label gets its empty row), signals nominal
+        return [_Branch(state, branch.shots, {**branch.signals, **dict.fromkeys(bits, 0)})]
     if not split:
         return [branch]
     columns = [found[q] for q in simulated] + [after[q] for q in simulated] + list(bits.values())

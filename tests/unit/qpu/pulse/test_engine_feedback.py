@@ -169,3 +169,15 @@ def test_feedback_without_its_readout_is_refused(station: tuple) -> None:
         simulate_playlist(twin, sweep.playlist, config, np.random.default_rng(0))
     with pytest.raises(PulseError, match="ConditionalInstruction"):
         segment_state(twin, sweep.playlist, 0, config)
+
+
+@pytest.mark.parametrize("shots", [0, 1])
+def test_a_reset_with_few_shots_keeps_every_label(station: tuple, shots: int) -> None:
+    ops = [
+        Op(name="prx", locus=("QB1",), args=PI),
+        Op(name="reset", locus=("QB1",), args={}),
+        Op(name="measure", locus=("QB1",), args={"key": "m"}),
+    ]
+    bits, _ = _run(station, ops, shots=shots)
+    assert {k for k in bits if "ONLY" not in k} == {"QB1____reset", "QB1__m"}
+    assert all(v.shape == (shots,) for v in bits.values())

@@ -3,10 +3,10 @@
 The reference (``tests/support/pulse_reference.py``) writes the model down independently and
 solves it with :func:`qutip.mesolve` (and the exact Liouvillian exponential while idle). The
 engine's state where the readout begins must agree with it: every joint level population
-(|2> included, so leakage and DRAG count) within 1e-3, and for compiled circuits the whole
-density matrix, phases included, to a fidelity of at least 1 - 1e-3. These are deterministic
-states, not samples, so the tolerance is the solvers' difference alone (about 2e-4 measured:
-the engine applies decay after each drive pulse's unitary instead of during it).
+(|2> included, so leakage and DRAG count) within 1e-4, ten times tighter than the pulse
+level's 1e-3 target, and for compiled circuits the whole density matrix, phases included, to
+a fidelity above 1 - 1e-4. These are deterministic states, not samples, so the tolerance is
+the solvers' difference alone (about 1e-6 measured).
 """
 
 from __future__ import annotations
@@ -47,7 +47,8 @@ from qstation.qpu.pulse.twin import PulseTwin, pulse_twin
 from tests.support.pulse_reference import ReferenceState, reference_state
 
 CATALOG = Path(__file__).parents[4] / "src" / "qstation" / "qpu" / "catalog"
-TOLERANCE = 1e-3
+#: Populations agree to about 1e-6 (2e-5 on two levels); 1e-4 leaves room for solver settings.
+TOLERANCE = 1e-4
 
 
 @pytest.fixture(scope="module")
@@ -214,7 +215,7 @@ def test_compiled_circuits_agree_with_qutip(device: tuple, size: int) -> None:
     ((rho, ref),) = _compare(twin, sweep.playlist, channel_config(sweep.settings, twin))
     assert len(ref.qubits) == size
     fidelity = qutip.fidelity(qutip.Qobj(rho, dims=ref.rho.dims), ref.rho) ** 2
-    assert fidelity > 1.0 - TOLERANCE
+    assert fidelity > 1.0 - 1e-4  # sqrtm of near-pure states limits the fidelity's own accuracy
     # And the state is the entangled one: |0...0> and |1...1> each about one half.
     pops = ref.level_populations()
     assert pops[(0,) * size] > 0.45 and pops[(1,) * size] > 0.45

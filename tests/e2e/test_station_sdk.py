@@ -1,0 +1,77 @@
+"""Our SDK derives IQM's working objects from the station: topology, feedback groups, compiler.
+
+Against the real app (in process, real SQLite): the SDK's ``get_standard_compiler`` compiles a
+Bell circuit into the same playlist as IQM's compiler built in process from the same
+calibration set, also for a calibration set pinned by id after recalibration.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+from iqm.pulse import Circuit
+from iqm.pulse import CircuitOperation as Op
+
+from qstation.client import IQMServerClient
+
+pytestmark = pytest.mark.timeout(120)
+
+H = {"angle": math.pi / 2, "phase": math.pi / 2}
+H_BACK = {"angle": math.pi / 2, "phase": -math.pi / 2}
+
+
+def _bell(a: str, b: str) -> Circuit:
+    ops = (
+        Op(name="prx", locus=(a,), args=H),
+        Op(name="prx", locus=(b,), args=H),
+        Op(name="cz", locus=(a, b), args={}),
+        Op(name="prx", locus=(b,), args=H_BACK),
+        Op(name="measure", locus=(a, b), args={"key": "m"}),
+    )
+    return Circuit(name="bell", instructions=ops)
+
+
+def _client(test_client: Any, qc: str) -> IQMServerClient:
+    return IQMServerClient("http://localhost", quantum_computer=qc, http_client=test_client)
+
+
+@pytest.mark.parametrize(("qc", "groups"), [("star-5", [5]), ("lattice-20", [6, 6, 6, 2])])
+def test_topology_and_feedback_groups(test_client: Any, qc: str, groups: list[int]) -> None:
+    station = _client(test_client, qc)
+    topology = station.get_chip_topology()
+    qubits = station.get_static_quantum_architectures()[0].qubits
+    assert set(topology.qubits) == set(qubits)
+    found = station.get_feedback_groups()
+    assert [len(g) for g in found] == groups
+    # Each group is one probe line's qubits.
+    for group in found:
+        assert len({topology.component_to_probe_line[q] for q in group}) == 1
+
+
+def test_sdk_compiler_matches_the_in_process_compiler(test_client: Any) -> None:
+    from qstation.qpu.calibration import generate_calibration
+    from qstation.qpu.pulse.compiler import standard_compiler
+    from qstation.qpu.registry import get_device
+
+    station = _client(test_client, "star-5")
+    first = str(station.get_calibration_set().observation_set_id)
+    reply = test_client.post("/qstation/v1/quantum-computers/star-5/recalibrate")
+    assert reply.status_code == 200, reply.text
+
+    bell = _bell("QB4", "QB3")
+    pinned, _ = station.get_standard_compiler(first).compile([bell])
+    sweep = pinned.sweep_definition
+    assert sorted(sweep.return_parameters) == ["QB3__m", "QB4__m"]
+    assert "TC-3-4__flux.awg" in sweep.playlist.channel_descriptions
+    # A fresh server's first set is the device's seeded calibration: the same playlist as
+    # IQM's compiler built in process from it.
+    spec = get_device("star-5")
+    local, _ = standard_compiler(spec, generate_calibration(spec, spec.calibration_seed)).compile(
+        [bell]
+    )
+    assert sweep.playlist == local.sweep_definition.playlist
+    # The recalibrated default set compiles with its own, drifted, pulse parameters.
+    drifted, _ = station.get_standard_compiler().compile([bell])
+    assert drifted.sweep_definition.playlist != sweep.playlist
