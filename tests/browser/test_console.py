@@ -11,6 +11,7 @@ import json
 import os
 import statistics
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,19 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         token = httpx.post(
             f"{url}/qstation/v1/auth/token", data={"grant_type": "password", **ADMIN}
         ).json()["access_token"]
+        tomorrow = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0)
+        tomorrow += timedelta(days=1)
+        httpx.post(
+            f"{url}/qstation/v1/bookings",
+            headers={"Authorization": f"Bearer {token}"},
+            json={
+                "quantum_computer": "lattice-20",
+                "username": "admin",
+                "starts_at": tomorrow.isoformat(),
+                "ends_at": (tomorrow + timedelta(hours=2)).isoformat(),
+                "note": "calibration study",
+            },
+        ).raise_for_status()
         for _ in range(3):  # calibration history with recalibrations (drift) to plot
             httpx.post(
                 f"{url}/qstation/v1/quantum-computers/star-5/recalibrate",
@@ -165,6 +179,8 @@ def test_a_waiting_job_is_cancelled_from_its_page(server: str, logged_in: Any) -
         page.goto(f"{server}/console/queue")
         _ready(page)
         playwright_api.expect(page.locator("main")).to_contain_text(job_id[:8])
+        slot = page.locator(".calendar .slot")
+        playwright_api.expect(slot).to_have_text("lattice-20 10:00\u201312:00 admin")
         _shoot(page, "queue")
         page.goto(f"{server}/console/jobs/{job_id}")
         _ready(page)

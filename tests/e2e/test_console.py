@@ -134,7 +134,14 @@ def test_a_waiting_job_is_cancelled_and_deleted_from_its_page(open_console: Any)
     assert 'hx-trigger="every 1s"' in page and 'id="cancel"' in page
     queue = open_console.get("/console/queue").text
     assert job_id[:8] in queue
-    done = open_console.post(f"/console/jobs/{job_id}/cancel")
+    forged = open_console.post(
+        f"/console/jobs/{job_id}/cancel", headers={"Origin": "https://evil.example"}
+    )
+    assert forged.status_code == 403
+    assert open_console.get(f"/api/v1/jobs/{job_id}").json()["status"] == "waiting"
+    done = open_console.post(
+        f"/console/jobs/{job_id}/cancel", headers={"Origin": "http://testserver"}
+    )
     assert done.status_code == 303
     assert open_console.get(f"/api/v1/jobs/{job_id}").json()["status"] == "cancelled"
     assert open_console.post(f"/console/jobs/{job_id}/delete").status_code == 303

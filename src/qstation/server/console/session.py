@@ -18,7 +18,7 @@ from fastapi.responses import RedirectResponse
 from qstation.schemas.qstation_v1 import TokenResponse
 from qstation.server.auth.accounts import AccountService
 from qstation.server.deps import AppState, Principal, unit_of_work
-from qstation.server.errors import DomainError, Unauthorized
+from qstation.server.errors import DomainError, Forbidden, Unauthorized
 
 ACCESS_COOKIE = "qstation_access"
 REFRESH_COOKIE = "qstation_refresh"
@@ -74,6 +74,7 @@ async def principal(request: Request) -> Principal:
     Raises:
         LoginRequired: authentication is on and there is no valid session.
     """
+    _same_origin(request)
     if not auth_on(request):
         return Principal(owner=None)
     state: AppState = request.app.state.qstation
@@ -113,6 +114,22 @@ async def revoke(request: Request) -> None:
             await accounts.revoke_presented(session, token)
     except DomainError:
         pass  # already expired or revoked: nothing left to end
+
+
+def _same_origin(request: Request) -> None:
+    """Refuse a console action posted from another site's page.
+
+    With authentication the cookies are ``SameSite=Strict`` already; an open server has no
+    cookies, so a form on any web page could otherwise cancel or delete its jobs.
+    """
+    if request.method in ("GET", "HEAD"):
+        return
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if origin and urlsplit(origin).netloc != request.headers.get("host"):
+        raise Forbidden(
+            "console actions must come from the console's own pages",
+            error_code="CROSS_SITE_REQUEST",
+        )
 
 
 def finish(request: Request, response: Response) -> Response:
