@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ SHOTS = os.environ.get("QSTATION_CONSOLE_SHOTS")
 MAX_PAGE_BYTES = 300_000
 #: Generous bound on time-to-usable: the target (1 s) is measured and reported, not asserted.
 MAX_USABLE_MS = 15_000
+VISITS = 3  # first visits per page; their median time is reported
 measured: dict[str, dict[str, float]] = {}
 
 
@@ -188,25 +190,33 @@ PAGES = [
 def test_page_weight_and_time_to_usable(
     server: str, browser: Any, logged_in: Any, path: str
 ) -> None:
-    # A fresh context: nothing cached, as on a first visit; logged in with the same cookies.
-    context = browser.new_context(viewport={"width": 1300, "height": 900})
-    context.add_cookies(logged_in.cookies())
-    page = context.new_page()
-    page.goto(f"{server}{path}")
-    if path == "/docs":
-        page.wait_for_selector(".swagger-ui .opblock")  # rendered from bundled assets
-        usable = page.evaluate("performance.now()")
-    else:
-        _ready(page)
-        usable = page.evaluate("window.qstation.readyAt")
-    weight = page.evaluate(
-        "performance.getEntriesByType('navigation').concat("
-        "performance.getEntriesByType('resource')).reduce((s, e) => s + e.transferSize, 0)"
-    )
+    # First visits (a fresh context each: nothing cached), logged in with the same cookies;
+    # the median of a few, as the machine's load moves single runs.
+    weights, times = [], []
+    for attempt in range(VISITS):
+        context = browser.new_context(viewport={"width": 1300, "height": 900})
+        context.add_cookies(logged_in.cookies())
+        page = context.new_page()
+        page.goto(f"{server}{path}")
+        if path == "/docs":
+            page.wait_for_selector(".swagger-ui .opblock")  # rendered from bundled assets
+            times.append(page.evaluate("performance.now()"))
+        else:
+            _ready(page)
+            times.append(page.evaluate("window.qstation.readyAt"))
+        weights.append(
+            page.evaluate(
+                "performance.getEntriesByType('navigation').concat("
+                "performance.getEntriesByType('resource')).reduce((s, e) => s + e.transferSize, 0)"
+            )
+        )
+        if SHOTS and attempt == 0 and path in ("/console/usage", "/console/login"):
+            _shoot(page, path.rsplit("/", 1)[-1])
+        context.close()
+    weight, usable = max(weights), statistics.median(times)
     measured[path] = {"bytes": weight, "usable_ms": round(usable, 1)}
-    if SHOTS and path in ("/console/usage", "/console/login"):
-        _shoot(page, path.rsplit("/", 1)[-1])
-    context.close()
+    if "/console/login" in measured:  # the bare page (no data, no chips) as the yardstick
+        measured[path]["vs_login"] = round(usable / measured["/console/login"]["usable_ms"], 2)
     if SHOTS:
         (Path(SHOTS) / "dashboard-measured.json").write_text(json.dumps(measured, indent=1))
     if path != "/docs":  # the API reference is not a console page; it is measured only

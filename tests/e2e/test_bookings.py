@@ -152,7 +152,7 @@ def test_bookings_cli(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
             "--note",
             "calibration",
         ).output
-        booking_id = added.strip().rsplit(" ", 1)[-1]
+        booking_id = added.strip().splitlines()[-1]
         assert "2999-01-01T10:00:00+00:00 to 2999-01-01T12:00:00+00:00" in added
         listed = run("bookings", "list", "--all-qcs").output
         assert booking_id in listed and "alice" in listed and "calibration" in listed
@@ -166,7 +166,7 @@ def test_bookings_cli(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
             "2999-01-01T11:00:00",
             "--end",
             "2999-01-01T13:00:00",
-            code=1,
+            code=2,
         )
         assert "already booked" in clash.output
         run("bookings", "remove", booking_id)

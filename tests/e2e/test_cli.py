@@ -87,9 +87,8 @@ def test_jobs_commands(server_url: str, tmp_path: Path) -> None:
 def test_bad_input_exit_codes(server_url: str, tmp_path: Path) -> None:
     bad = tmp_path / "bad.qasm"
     bad.write_text("OPENQASM 2.0; qreg q[1]; ccx q[0], q[0], q[0];")
-    result = run("jobs", "submit", str(bad), "--server", server_url, "--qc", "lattice-20", code=1)
-    assert "unsupported gate" in result.output
-    assert "IQM_SERVER_URL" in run("qc", "list", code=2).output
+    result = run("jobs", "submit", str(bad), "--server", server_url, "--qc", "lattice-20", code=2)
+    assert "not valid OpenQASM 2" in result.output or "unsupported gate" in result.output
 
 
 @contextlib.contextmanager
@@ -161,40 +160,78 @@ def _alice_token(url: str) -> str:
     return login(url, "alice", "alice-pass-1").access_token
 
 
-def test_progress_display_plain_lines() -> None:
-    from qstation.cli._common import Progress
+class _Stream:
+    def __init__(self, tty: bool) -> None:
+        self.lines: list[str] = []
+        self.tty = tty
+
+    def write(self, text: str) -> None:
+        self.lines.append(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+def _job_data(job: str, status: str, **fields: Any) -> Any:
     from qstation.schemas.iqm_v1 import JobData
 
-    lines: list[str] = []
+    return JobData.model_validate({"id": job, "status": status, **fields})
 
-    class Stream:
-        def write(self, text: str) -> None:
-            lines.append(text)
 
-        def flush(self) -> None:
-            pass
+def test_progress_display_plain_lines() -> None:
+    from qstation.cli._common import Progress
 
-        def isatty(self) -> bool:
-            return False
+    stream, job = _Stream(tty=False), str(uuid.uuid4())
+    why = {"source": "iqm-server", "message": "a timeslot holds lattice-20 until 10:00"}
+    running = {"progress": {"circuits": {"value": 1, "max_value": 3}}}
+    with Progress(job, stream=stream) as progress:
+        progress.update(_job_data(job, "waiting", queue_position=2, messages=[why]))
+        progress.update(_job_data(job, "waiting", queue_position=2, messages=[why]))
+        progress.update(_job_data(job, "processing", execution=running))
+        progress.update(_job_data(job, "completed"))
+    text = "".join(stream.lines)
+    assert text.count("waiting, position 2 in queue (a timeslot holds lattice-20") == 1
+    assert "processing, 1/3 circuits" in text and "completed" in text
+    assert " s]" in text  # the time spent
 
-    job = str(uuid.uuid4())
-    with Progress(job, stream=Stream()) as progress:
-        for status, position in (
-            ("waiting", 2),
-            ("waiting", 2),
-            ("processing", None),
-            ("completed", None),
-        ):
-            data: Any = JobData.model_validate(
-                {"id": job, "status": status, "queue_position": position}
-            )
-            progress.update(data)
-    text = "".join(lines)
-    assert text.count("waiting (position 2 in queue)") == 1
-    assert "processing" in text and "completed" in text
+
+def test_progress_marks_a_failure_as_a_failure() -> None:
+    from qstation.cli._common import Progress
+
+    stream, job = _Stream(tty=True), str(uuid.uuid4())
+    with Progress(job, stream=stream) as progress:
+        progress.update(_job_data(job, "failed"))
+    assert "✗" in stream.lines[-1] and "✓" not in "".join(stream.lines)
+    stream = _Stream(tty=True)
+    with Progress(job, stream=stream) as progress:
+        progress.update(_job_data(job, "completed"))
+    assert "✓" in stream.lines[-1]
 
 
 def test_usage_command(server_url: str) -> None:
     result = run("usage", "--server", server_url, "--qc", "lattice-20")
     assert "QPU S TOTAL" in result.output
     assert "limits: queued jobs" in result.output
+
+
+def test_cut_counts_say_so_and_all_lists_them(server_url: str, tmp_path: Path) -> None:
+    qasm = tmp_path / "uniform.qasm"
+    qasm.write_text(
+        'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[5];\ncreg c[5];\nh q;\nmeasure q -> c;\n'
+    )
+    base = ("--server", server_url, "--qc", "lattice-20")
+    out = run("jobs", "submit", str(qasm), *base, "--shots", "2000", "--wait").output
+    job_id = out.splitlines()[0]
+    line = next(x for x in out.splitlines() if x.startswith("circuit 0"))
+    assert line.count(":") == 16 + 1 and "more outcomes" in line and "--all" in line
+    everything = run("jobs", "show", job_id, *base, "--all").output
+    line = next(x for x in everything.splitlines() if x.startswith("circuit 0"))
+    assert "more outcomes" not in line and line.count(":") > 17
+
+
+def test_cli_hints_name_the_cli_flag(server_url: str) -> None:
+    out = run("qc", "show", "--server", server_url, code=2).output
+    assert "--qc" in out and "quantum_computer=" not in out

@@ -151,6 +151,7 @@ def test_the_overview_carries_every_chip_with_its_metrics(open_console: Any) -> 
     assert open_console.get("/console/qc/nowhere/stats").status_code == 404
     history = open_console.get("/console/qc/star-5").text
     assert 'id="history-data"' in history
+    assert "<td>QB1\u2013QB3</td>" in history  # the figures as a table, beside the drawing
 
 
 def test_assets_and_api_docs_are_served_locally_and_compressed(open_console: Any) -> None:
@@ -166,6 +167,8 @@ def test_assets_and_api_docs_are_served_locally_and_compressed(open_console: Any
     again = open_console.get(url.group(1), headers={"If-None-Match": js.headers["etag"]})
     assert again.status_code == 304
     assert open_console.get("/console/static/../../app.py").status_code == 404
+    page = open_console.get("/", headers={"Accept-Encoding": "gzip"})
+    assert page.headers["content-encoding"] == "gzip" and 'data-qc="star-5"' in page.text
 
 
 def test_admins_manage_users_and_tokens(auth_console: Any) -> None:

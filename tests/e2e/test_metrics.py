@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -13,7 +16,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.circuits import bell, job
-from tests.support.servers import serve_process
+from tests.support.servers import free_port, serve_process
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -146,3 +149,44 @@ def test_request_ids_and_the_access_log(client: Any, caplog: pytest.LogCaptureFi
     finally:
         access_log.removeHandler(caplog.handler)
         logging.getLogger("qstation.access").setLevel(logging.WARNING)
+
+
+def test_a_worker_on_another_host_serves_its_own_metrics(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    port = free_port()
+    with serve_process(data, ("star-5",), "--no-workers") as url:
+        cmd = [
+            sys.executable,
+            "-m",
+            "qstation.cli.main",
+            "worker",
+            "--database-url",
+            f"sqlite:///{data / 'qstation.db'}",
+            "--notify-dir",
+            str(data / "run"),
+            "--qc",
+            "star-5",
+            "--metrics-port",
+            str(port),
+        ]
+        env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+        worker = subprocess.Popen(cmd, env=env)
+        try:
+            job_id = httpx.post(
+                f"{url}/api/v1/jobs/star-5/circuit", json=job(bell("QB1", "QB3"), shots=50)
+            ).json()["id"]
+            done = httpx.get(f"{url}/qstation/v1/jobs/{job_id}/wait?timeout=60", timeout=70)
+            assert done.json()["status"] == "completed"
+            remote = scrape(f"http://127.0.0.1:{port}")
+            api = scrape(url)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=15)
+    fifo = {"quantum_computer": "star-5", "queue": "fifo"}
+    # The worker counts what it ran; the API what it accepted (and the database's gauges).
+    assert value(remote, "qstation_jobs_finished_total", status="completed", **fifo) == 1
+    assert value(remote, "qstation_job_execution_seconds_count", **fifo) == 1
+    assert value(remote, "qstation_workers") == 1
+    assert value(api, "qstation_jobs_submitted_total", **fifo) == 1
+    assert value(api, "qstation_jobs_finished_total", status="completed", **fifo) == 0
+    assert value(api, "qstation_queue_depth", status="waiting", **fifo) == 0

@@ -93,7 +93,7 @@ def test_cli_recalibrate_and_list(test_client: Any, app_settings: Any) -> None:
     runner = CliRunner()
     out = runner.invoke(cli, ["calibration", "recalibrate", "--qc", QC, "--database-url", url])
     assert out.exit_code == 0, out.output
-    new_id = out.output.strip()
+    new_id = out.stdout.strip()  # stderr names the database
     assert _default_id(test_client) == new_id
     listing = runner.invoke(cli, ["calibration", "list", "--qc", QC, "--database-url", url])
     assert listing.exit_code == 0 and new_id in listing.output and "default" in listing.output

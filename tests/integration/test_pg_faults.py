@@ -109,6 +109,7 @@ def test_database_outage_gives_503_and_recovers(tmp_path: Path, pg_url: str) -> 
             _cluster("start")
         for reply in (down, refused):
             assert reply.status_code == 503
+            assert int(reply.headers["Retry-After"]) > 0  # a real outage says when to retry
             error = reply.json()
             assert error["error_code"] == "SERVICE_UNAVAILABLE"
             assert error["message"] == "the database is unavailable; retry later"

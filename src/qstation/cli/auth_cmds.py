@@ -16,7 +16,9 @@ if TYPE_CHECKING:  # the SDK is imported when a command runs (see qstation.cli._
     from qstation.client.auth import TokensFile
 
 _FILE_OPTION = click.option(
-    "--tokens-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    "--tokens-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
     help="Where the tokens live (default: IQM_TOKENS_FILE or ~/.config/qstation/tokens.json).",
 )
 
@@ -38,8 +40,7 @@ def auth() -> None:
 @click.option("--username", prompt=True, help="Your user name.")
 @click.password_option(confirmation_prompt=False, help="Your password (prompted if left out).")
 @_FILE_OPTION
-def auth_login(server: str | None, username: str, password: str,
-               tokens_file: Path | None) -> None:
+def auth_login(server: str | None, username: str, password: str, tokens_file: Path | None) -> None:
     """Log in and write a tokens file (clients refresh it in place before it expires)."""
     from qstation.client import ClientConfigurationError
     from qstation.client.auth import login, save_tokens_file
@@ -112,8 +113,10 @@ def users_add(client: IQMClient, username: str, password: str, admin: bool) -> N
 @with_client
 def users_list(client: IQMClient) -> None:
     """List users."""
-    rows = [(u.username, "yes" if u.is_admin else "no", f"{u.created_at:%Y-%m-%d %H:%M}")
-            for u in client.server.list_users()]
+    rows = [
+        (u.username, "yes" if u.is_admin else "no", f"{u.created_at:%Y-%m-%d %H:%M}")
+        for u in client.server.list_users()
+    ]
     click.echo(table(("USER", "ADMIN", "CREATED (UTC)"), rows))
 
 
@@ -136,12 +139,14 @@ def tokens() -> None:
 @click.option("--label", default="", help="A note to recognise the token by.")
 @click.option("--expires-in", type=int, default=None, help="Lifetime in seconds (default: none).")
 @with_client
-def tokens_create(client: IQMClient, username: str | None, label: str,
-                  expires_in: int | None) -> None:
+def tokens_create(
+    client: IQMClient, username: str | None, label: str, expires_in: int | None
+) -> None:
     """Create an API token and print it (it is shown only once)."""
     issued = client.server.create_api_token(username=username, label=label, expires_in=expires_in)
-    click.echo(f"# token {issued.id} for {issued.username}; use with IQM_TOKEN or --token",
-               err=True)
+    click.echo(
+        f"# token {issued.id} for {issued.username}; use with IQM_TOKEN or --token", err=True
+    )
     click.echo(issued.token)
 
 
@@ -152,9 +157,15 @@ def tokens_list(client: IQMClient, all_users: bool) -> None:
     """List sessions and API tokens."""
     now = time.time()
     rows = [
-        (t.id, t.username, t.kind, t.label or "-",
-         "revoked" if t.revoked else
-         ("expired" if t.expires_at and t.expires_at.timestamp() < now else "active"))
+        (
+            t.id,
+            t.username,
+            t.kind,
+            t.label or "-",
+            "revoked"
+            if t.revoked
+            else ("expired" if t.expires_at and t.expires_at.timestamp() < now else "active"),
+        )
         for t in client.server.list_api_tokens(all_users=all_users)
     ]
     click.echo(table(("ID", "USER", "KIND", "LABEL", "STATE"), rows))

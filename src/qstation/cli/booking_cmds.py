@@ -36,22 +36,32 @@ def bookings() -> None:
 
 @bookings.command("add")
 @click.argument("username")
-@click.option("--start", "start", default="now", show_default=True,
-              help="ISO 8601 instant (UTC unless a zone is given), or 'now'.")
+@click.option(
+    "--start",
+    "start",
+    default="now",
+    show_default=True,
+    help="ISO 8601 instant (UTC unless a zone is given), or 'now'.",
+)
 @click.option("--end", "end", default=None, help="ISO 8601 instant the window ends.")
 @click.option("--duration", default=None, help="Length instead of --end: 90m, 2h, 1d.")
 @click.option("--note", default="", help="Why the window is booked.")
 @with_client
-def bookings_add(client: IQMClient, username: str, start: str, end: str | None,
-                 duration: str | None, note: str) -> None:
-    """Book a window on the quantum computer (--qc) for USERNAME."""
+def bookings_add(
+    client: IQMClient, username: str, start: str, end: str | None, duration: str | None, note: str
+) -> None:
+    """Book a window on the quantum computer (--qc) for USERNAME; prints the booking's id."""
     if (end is None) == (duration is None):
         raise click.UsageError("give exactly one of --end and --duration")
     starts = _instant(start)
     ends = _instant(end) if end else starts + _duration(duration or "0")
     booking = client.server.add_booking(client.quantum_computer, username, starts, ends, note)
-    click.echo(f"booked {booking.quantum_computer} for {booking.username} from "
-               f"{booking.starts_at.isoformat()} to {booking.ends_at.isoformat()}: {booking.id}")
+    click.echo(
+        f"booked {booking.quantum_computer} for {booking.username} from "
+        f"{booking.starts_at.isoformat()} to {booking.ends_at.isoformat()}",
+        err=True,
+    )
+    click.echo(str(booking.id))  # alone on stdout, for `id=$(qstation bookings add ...)`
 
 
 @bookings.command("list")
@@ -63,10 +73,18 @@ def bookings_list(client: IQMClient, username: str | None, all_qcs: bool, past: 
     """List bookings by start time."""
     qc = None if all_qcs else client.quantum_computer
     rows = [
-        (b.id, b.quantum_computer, b.username, b.starts_at.isoformat(), b.ends_at.isoformat(),
-         "yes" if b.active else "", b.note)
-        for b in client.server.list_bookings(quantum_computer=qc, username=username,
-                                             include_past=past)
+        (
+            b.id,
+            b.quantum_computer,
+            b.username,
+            b.starts_at.isoformat(),
+            b.ends_at.isoformat(),
+            "yes" if b.active else "",
+            b.note,
+        )
+        for b in client.server.list_bookings(
+            quantum_computer=qc, username=username, include_past=past
+        )
     ]
     click.echo(table(("ID", "QC", "USER", "STARTS", "ENDS", "ACTIVE", "NOTE"), rows))
 
@@ -87,15 +105,26 @@ def usage(client: IQMClient, username: str | None) -> None:
     """Show consumption: jobs and shots today, queued jobs, QPU seconds."""
     report = client.server.usage(username)
     rows = [
-        (u.username or "-", u.day, u.jobs_today, u.shots_today, u.queued_jobs, u.jobs_run,
-         f"{u.qpu_seconds_today:.3f}", f"{u.qpu_seconds_total:.3f}")
+        (
+            u.username or "-",
+            u.day,
+            u.jobs_today,
+            u.shots_today,
+            u.queued_jobs,
+            u.jobs_run,
+            f"{u.qpu_seconds_today:.3f}",
+            f"{u.qpu_seconds_total:.3f}",
+        )
         for u in report.users
     ]
-    click.echo(table(("USER", "DAY", "JOBS", "SHOTS", "QUEUED", "RUN", "QPU S TODAY",
-                      "QPU S TOTAL"), rows))
+    click.echo(
+        table(("USER", "DAY", "JOBS", "SHOTS", "QUEUED", "RUN", "QPU S TODAY", "QPU S TOTAL"), rows)
+    )
     limits = report.limits
-    click.echo(f"limits: queued jobs {limits.max_queued_jobs or 'none'}, "
-               f"shots per day {limits.max_shots_per_day or 'none'}")
+    click.echo(
+        f"limits: queued jobs {limits.max_queued_jobs or 'none'}, "
+        f"shots per day {limits.max_shots_per_day or 'none'}"
+    )
 
 
 BOOKING_COMMANDS = (bookings, usage)

@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 
 import click
 
+from qstation.cli._errors import NOT_FOUND, CLIError
+
 T = TypeVar("T")
 
 
@@ -34,22 +36,36 @@ async def _with_session(url: str, kept: int, fn: Callable[[Any, Any], Awaitable[
 
 
 def _url(database_url: str | None, data_dir: Path) -> str:
-    from qstation.store import migrate
+    """The server's database, checked without creating it; named on stderr."""
+    from qstation.cli._errors import safe_url
+    from qstation.cli._startup import prepare_database
     from qstation.store.db import default_url
 
     url = database_url or default_url(data_dir)
-    migrate.check(url)
+    prepare_database(url, create=False)
+    click.echo(f"# database {safe_url(url)}", err=True)
     return url
 
 
 _db_options = [
     click.option("--qc", required=True, help="Quantum computer alias, e.g. lattice-20."),
-    click.option("--database-url", envvar="QSTATION_DATABASE_URL", default=None,
-                 help="Default: SQLite in the data directory."),
-    click.option("--data-dir", type=click.Path(path_type=Path), default=Path(".qstation"),
-                 show_default=True),
-    click.option("--kept", type=int, envvar="QSTATION_CALIBRATION_SETS_KEPT", default=10,
-                 show_default=True, help="Newest sets kept usable; older ones are retired."),
+    click.option(
+        "--database-url",
+        envvar="QSTATION_DATABASE_URL",
+        default=None,
+        help="Default: SQLite in the data directory.",
+    ),
+    click.option(
+        "--data-dir", type=click.Path(path_type=Path), default=Path(".qstation"), show_default=True
+    ),
+    click.option(
+        "--kept",
+        type=int,
+        envvar="QSTATION_CALIBRATION_SETS_KEPT",
+        default=10,
+        show_default=True,
+        help="Newest sets kept usable; older ones are retired.",
+    ),
 ]
 
 
@@ -77,7 +93,9 @@ def recalibrate(qc: str, database_url: str | None, data_dir: Path, kept: int) ->
     try:
         new_id = asyncio.run(_with_session(_url(database_url, data_dir), kept, run))
     except DomainError as err:
-        raise click.ClickException(err.message) from None
+        raise CLIError(
+            err.message, "list the hosted ones with `qstation qc list`", NOT_FOUND
+        ) from None
     click.echo(new_id)
 
 
@@ -94,7 +112,9 @@ def list_sets(qc: str, database_url: str | None, data_dir: Path, kept: int) -> N
     try:
         default, rows = asyncio.run(_with_session(_url(database_url, data_dir), kept, run))
     except DomainError as err:
-        raise click.ClickException(err.message) from None
+        raise CLIError(
+            err.message, "list the hosted ones with `qstation qc list`", NOT_FOUND
+        ) from None
     click.echo(f"{'ID':<36}  {'CREATED (UTC)':<19}  STATE")
     for r, retired in reversed(rows):
         when = datetime.fromtimestamp(r.created_at, UTC).strftime("%Y-%m-%d %H:%M:%S")

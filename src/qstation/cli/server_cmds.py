@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
+import socket
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
 import click
+
+log = logging.getLogger("qstation.serve")
 
 
 def _settings(**flags: object) -> object:
@@ -24,41 +28,61 @@ def _settings(**flags: object) -> object:
 @click.command()
 @click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default 8000).")
-@click.option("--data-dir", type=click.Path(path_type=Path), default=None,
-              help="Where the embedded database and runtime files live (default .qstation).")
-@click.option("--database-url", default=None,
-              help="sqlite:///FILE or postgresql://… (default: SQLite in the data directory).")
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where the embedded database and runtime files live (default .qstation).",
+)
+@click.option(
+    "--database-url",
+    default=None,
+    help="sqlite:///FILE or postgresql://… (default: SQLite in the data directory).",
+)
 @click.option("--qc", multiple=True, help="Device to host (repeatable; default lattice-20).")
-@click.option("--workers", type=int, default=None,
-              help="Embedded worker processes (default: one per quantum computer).")
+@click.option(
+    "--workers",
+    type=int,
+    default=None,
+    help="Embedded worker processes (default: one per quantum computer).",
+)
 @click.option("--no-workers", is_flag=True, help="Run the API only; workers run elsewhere.")
-@click.option("--auth/--no-auth", default=None,
-              help="Require bearer tokens (users, logins, API tokens); env QSTATION_AUTH.")
-@click.option("--noise/--no-noise", default=None,
-              help="Simulate with the calibration's noise (default) or ideally.")
+@click.option(
+    "--auth/--no-auth",
+    default=None,
+    help="Require bearer tokens (users, logins, API tokens); env QSTATION_AUTH.",
+)
+@click.option(
+    "--noise/--no-noise",
+    default=None,
+    help="Simulate with the calibration's noise (default) or ideally.",
+)
 @click.option("--engine", default=None, help="Simulator engine (default auto).")
-@click.option("--access-log/--no-access-log", default=None,
-              help="Log every request with its id (default: on with PostgreSQL, off embedded).")
+@click.option(
+    "--access-log/--no-access-log",
+    default=None,
+    help="Log every request with its id (default: on with PostgreSQL, off embedded).",
+)
 @click.option("--log-level", default="warning", show_default=True)
 def serve(no_workers: bool, log_level: str, **flags: object) -> None:
     """Start the REST service (and, by default, its workers)."""
     import uvicorn
 
+    from qstation.cli import _startup
     from qstation.server.app import create_app
     from qstation.server.config import Settings
-    from qstation.store import migrate
     from qstation.store.db import is_sqlite
     from qstation.telemetry.metrics import prepare_multiprocess_dir
 
     settings = _settings(**flags)
     assert isinstance(settings, Settings)
+    _startup.check_devices(list(settings.qc))
+    sock = _startup.bind(settings.host, settings.port)  # a busy port: before anything else
     # Before any metric exists: the API and its workers add up their samples there.
     prepare_multiprocess_dir(settings.data_dir / "metrics")
     url = settings.resolved_database_url()
-    if is_sqlite(url):
-        migrate.upgrade(url)  # the embedded database is created and migrated on first start
-    else:
-        migrate.check(url)
+    # the embedded database is created and migrated on first start; a shared one is only checked
+    _startup.prepare_database(url, create=is_sqlite(url))
     asyncio.run(_bootstrap(settings))
     _announce_auth(settings)
     supervisor = None
@@ -66,15 +90,28 @@ def serve(no_workers: bool, log_level: str, **flags: object) -> None:
         count = settings.workers or max(1, len(settings.qc))
         supervisor = _Supervisor(settings, count)
         supervisor.start()
-    click.echo(f"qstation serving {', '.join(settings.qc)} on http://{settings.host}:{settings.port}")
-    try:
-        uvicorn.run(
-            create_app(settings), host=settings.host, port=settings.port,
-            log_level=log_level, access_log=False,
+    address = f"http://{settings.host}:{settings.port}"
+    workers = (
+        "no workers"
+        if supervisor is None
+        else f"{supervisor.count} worker{'s' if supervisor.count != 1 else ''}"
+    )
+
+    def ready() -> None:
+        click.echo(
+            f"qstation ready on {address}: {', '.join(settings.qc)}; database "
+            f"{_startup.describe_database(url)}; {workers}"
         )
+
+    config = uvicorn.Config(create_app(settings), log_level=log_level, access_log=False)
+    try:
+        with _startup.recorded(settings.data_dir, address):
+            _startup.Server(config, ready).run(sockets=[sock])
     finally:
         if supervisor is not None:
             supervisor.stop()
+        sock.close()
+    click.echo("qstation stopped")
 
 
 def _announce_auth(settings: object) -> None:
@@ -84,13 +121,19 @@ def _announce_auth(settings: object) -> None:
     assert isinstance(settings, Settings)
     if not settings.auth:
         if settings.host not in ("127.0.0.1", "localhost", "::1"):
-            click.echo("warning: authentication is off on a non-loopback interface; "
-                       "anyone who can reach it can use it (see --auth)", err=True)
+            click.echo(
+                "warning: authentication is off on a non-loopback interface; "
+                "anyone who can reach it can use it (see --auth)",
+                err=True,
+            )
         return
     password = asyncio.run(bootstrap_admin(settings))
     if password is not None:
-        click.echo(f"created admin user {settings.admin_username!r} with password {password} "
-                   "(shown once; set QSTATION_ADMIN_PASSWORD to choose it)", err=True)
+        click.echo(
+            f"created admin user {settings.admin_username!r} with password {password} "
+            "(shown once; set QSTATION_ADMIN_PASSWORD to choose it)",
+            err=True,
+        )
 
 
 async def _bootstrap(settings: object) -> None:
@@ -130,14 +173,24 @@ class _Supervisor:
         assert isinstance(settings, Settings)
         url = settings.resolved_database_url()
         self.cmd = [
-            sys.executable, "-m", "qstation.cli.main", "worker", "--database-url", url,
-            "--engine", settings.engine, "--lease-seconds", str(settings.lease_seconds),
+            sys.executable,
+            "-m",
+            "qstation.cli.main",
+            "worker",
+            "--database-url",
+            url,
+            "--engine",
+            settings.engine,
+            "--lease-seconds",
+            str(settings.lease_seconds),
             "--noise" if settings.noise else "--no-noise",
+            "--quiet",
         ]
         if is_sqlite(url):  # PostgreSQL workers wake by LISTEN/NOTIFY instead
             self.cmd += ["--notify-dir", str(settings.notify_dir)]
         for qc in settings.qc:
             self.cmd += ["--qc", qc]
+        self.url = url
         self.count = count
         self.procs: list[subprocess.Popen[bytes]] = []
         self._stop = threading.Event()
@@ -151,13 +204,23 @@ class _Supervisor:
         self._thread.start()
 
     def _watch(self) -> None:
+        from qstation.queue.liveness import reclaim_dead_process
+        from qstation.store.db import make_sync_engine
         from qstation.telemetry.metrics import process_exited
 
-        while not self._stop.wait(1.0):
+        engine = make_sync_engine(self.url)
+        while not self._stop.wait(0.5):
             for i, proc in enumerate(self.procs):
                 if proc.poll() is not None and not self._stop.is_set():
                     process_exited(proc.pid)  # its live-worker gauge goes with it
                     self.procs[i] = self._spawn()
+                    # Its job need not wait for the lease: the process is known dead.
+                    try:
+                        reclaim_dead_process(engine, socket.gethostname(), proc.pid)
+                    except Exception:  # the database is down: the lease will do it
+                        log.warning("could not reclaim the jobs of worker %s", proc.pid,
+                                    exc_info=True)
+        engine.dispose()
 
     def stop(self) -> None:
         from qstation.telemetry.metrics import process_exited
@@ -176,24 +239,48 @@ class _Supervisor:
 @click.command()
 @click.option("--database-url", envvar="QSTATION_DATABASE_URL", required=True)
 @click.option("--qc", multiple=True, help="Quantum computers to serve (default: all hosted).")
-@click.option("--notify-dir", type=click.Path(path_type=Path), default=None,
-              help="Wake-up directory shared with the API (embedded mode).")
+@click.option(
+    "--notify-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Wake-up directory shared with the API (embedded mode).",
+)
 @click.option("--engine", default="auto", show_default=True, help="Simulator engine.")
-@click.option("--noise/--no-noise", default=True, show_default=True,
-              help="Simulate with the calibration's noise or ideally.")
+@click.option(
+    "--noise/--no-noise",
+    default=True,
+    show_default=True,
+    help="Simulate with the calibration's noise or ideally.",
+)
 @click.option("--lease-seconds", type=float, default=30.0, show_default=True)
 @click.option("--poll-seconds", type=float, default=1.0, show_default=True)
+@click.option(
+    "--metrics-port",
+    type=int,
+    default=None,
+    help="Serve this worker's Prometheus metrics on this port (workers on other hosts).",
+)
+@click.option("--quiet", is_flag=True, hidden=True, help="No ready line (embedded workers).")
 def worker(
-    database_url: str, qc: tuple[str, ...], notify_dir: Path | None, engine: str,
-    noise: bool, lease_seconds: float, poll_seconds: float,
+    database_url: str,
+    qc: tuple[str, ...],
+    notify_dir: Path | None,
+    engine: str,
+    noise: bool,
+    lease_seconds: float,
+    poll_seconds: float,
+    metrics_port: int | None,
+    quiet: bool,
 ) -> None:
     """Run a worker that claims and executes jobs."""
+    from qstation.cli import _startup
+    from qstation.cli._errors import safe_url
     from qstation.queue.notify import LocalNotifier, Notifier, NullNotifier
     from qstation.queue.worker import Worker
-    from qstation.store import migrate
     from qstation.store.db import is_sqlite
 
-    migrate.check(database_url)
+    _startup.check_devices(list(qc))
+    _startup.prepare_database(database_url, create=False)
     notifier: Notifier = NullNotifier()
     if notify_dir is not None:
         notifier = LocalNotifier(notify_dir)
@@ -201,9 +288,25 @@ def worker(
         from qstation.queue.postgres import PostgresNotifier
 
         notifier = PostgresNotifier(database_url)
-    w = Worker(database_url, notifier, list(qc) or None, lease_s=lease_seconds,
-               poll_s=poll_seconds, engine=engine, noise=noise)
+    if metrics_port is not None:
+        from qstation.telemetry.metrics import serve_worker_metrics
+
+        serve_worker_metrics(metrics_port)
+    w = Worker(
+        database_url,
+        notifier,
+        list(qc) or None,
+        lease_s=lease_seconds,
+        poll_s=poll_seconds,
+        engine=engine,
+        noise=noise,
+    )
+    serving = ", ".join(qc) or "every hosted quantum computer"
+    if not quiet:  # embedded workers stay quiet: `serve` prints the one ready line
+        click.echo(f"qstation worker ready: {serving}; database {safe_url(database_url)}")
     asyncio.run(_run_worker(w))
+    if not quiet:
+        click.echo("qstation worker stopped")
 
 
 async def _run_worker(w: object) -> None:
@@ -227,11 +330,11 @@ def db() -> None:
 @click.option("--data-dir", type=click.Path(path_type=Path), default=Path(".qstation"))
 def db_upgrade(database_url: str | None, data_dir: Path) -> None:
     """Migrate the database to this qstation's schema."""
+    from qstation.cli import _startup
+    from qstation.cli._errors import safe_url
     from qstation.store import migrate
     from qstation.store.db import default_url
 
     url = database_url or default_url(data_dir)
-    migrate.upgrade(url)
-    click.echo(f"database at schema {migrate.head_revision()}")
-
-
+    _startup.prepare_database(url, create=True)
+    click.echo(f"database {safe_url(url)} at schema {migrate.head_revision()}")

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 from pydantic import TypeAdapter
 
 from qstation.client._auth import PasswordSessionAuth
-from qstation.client._errors import NotFoundError
+from qstation.client._errors import InvalidRequestError, NotFoundError
 from qstation.client._server_base import ServerBase
 from qstation.schemas.qstation_v1 import (
+    USERNAME_PATTERN,
+    USERNAME_RULE,
     ApiTokenCreate,
     ApiTokenIssued,
     ApiTokenRead,
@@ -43,8 +46,21 @@ class AccountsAPI(ServerBase):
         Raises:
             ForbiddenError: the caller is not an admin.
             ConflictError: the username is taken.
-            InvalidRequestError: the username or password breaks the rules.
+            InvalidRequestError: the username or password breaks the rules (checked here
+                first, with the server's rules, so nothing is sent).
         """
+        if not re.fullmatch(USERNAME_PATTERN, username):
+            raise InvalidRequestError(
+                f"user name {username!r} is not allowed: {USERNAME_RULE}",
+                status_code=400,
+                error_code="INVALID_USERNAME",
+            )
+        if not 8 <= len(password) <= 1024:
+            raise InvalidRequestError(
+                "a password has 8 to 1024 characters",
+                status_code=400,
+                error_code="INVALID_PASSWORD",
+            )
         body = UserCreate(username=username, password=password, is_admin=is_admin)
         return UserRead.model_validate_json(self._post("/qstation/v1/users", body).content)
 
@@ -76,8 +92,9 @@ class AccountsAPI(ServerBase):
         body = ApiTokenCreate(username=username, label=label, expires_in=expires_in)
         return ApiTokenIssued.model_validate_json(self._post("/qstation/v1/tokens", body).content)
 
-    def list_api_tokens(self, *, username: str | None = None,
-                        all_users: bool = False) -> list[ApiTokenRead]:
+    def list_api_tokens(
+        self, *, username: str | None = None, all_users: bool = False
+    ) -> list[ApiTokenRead]:
         """Sessions and API tokens of the caller (admin: of ``username``, or of everyone)."""
         params: dict[str, str] = {"all_users": "true"} if all_users else {}
         if username:
@@ -99,6 +116,9 @@ class AccountsAPI(ServerBase):
             request = self.auth.logout_request()
             if request is not None:
                 self._transport.request(
-                    "POST", str(request.url), content=request.content,
-                    headers={"Content-Type": "application/json"}, authenticate=False,
+                    "POST",
+                    str(request.url),
+                    content=request.content,
+                    headers={"Content-Type": "application/json"},
+                    authenticate=False,
                 )

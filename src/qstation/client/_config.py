@@ -96,7 +96,17 @@ def normalize_url(url: str, quantum_computer: str | None) -> tuple[str, str | No
     host = parts.hostname or ""
     if host.startswith("cocos."):
         raise ClientConfigurationError(f"{url!r} is an obsolete Resonance URL; use the server URL")
-    segments = parts.path.split("/")
+    path = parts.path
+    for api in ("/api/v1", "/api"):  # an API path pasted from the docs: the root is meant
+        if path.rstrip("/").endswith(api):
+            path = path.rstrip("/").removesuffix(api)
+            fixed = f"{parts.scheme}://{parts.netloc}{path}"
+            warnings.warn(
+                f"the server URL is the root, without {api!r}: using {fixed!r}",
+                UserWarning, stacklevel=3,
+            )
+            break
+    segments = path.split("/")
     last, prefix = segments[-1], "/".join(s for s in segments[:-1] if s)
     timeslot = last.endswith(":timeslot")
     if timeslot:

@@ -12,16 +12,19 @@ from qstation.qpu.calibration import CalibrationData
 from qstation.qpu.circuits import Program
 from qstation.qpu.engines import DM_MAX_QUBITS, STIM_MIN_QUBITS, Router
 from qstation.qpu.engines.base import Results, int_to_bits
+from qstation.qpu.engines.detuned import detuned_distribution, draws_for
 from qstation.qpu.engines.lowering import lower
 from qstation.qpu.engines.qsim import QSIM_MIN_QUBITS, QsimIdealEngine
 from qstation.qpu.engines.small import SmallCircuitEngine
 from qstation.qpu.engines.stim_direct import DirectStimEngine
 from qstation.qpu.noise import NoiseModel, build_noise_model
 from qstation.qpu.quasi_static import (
+    MIN_EXPOSURE,
     REALIZATIONS_EXACT,
     REALIZATIONS_SAMPLED,
     applicable,
     detunings,
+    exposure,
     shift_phases,
 )
 
@@ -61,8 +64,9 @@ class Executor:
     def quasi_static_model(self, program: Program) -> NoiseModel | None:
         """The noise model with quasi-static detuning for ``program``, or None where the
         Markovian model (dephasing at T2*) is used: an ideal twin, MOVE programs, no qubit
-        with low-frequency noise, and Clifford programs on stim (a detuned frame is not
-        Clifford; there the Ramsey and echo times coincide at T2*)."""
+        with low-frequency noise, Clifford programs on stim (a detuned frame is not
+        Clifford; there the Ramsey and echo times coincide at T2*) and programs too short for
+        the detuning to matter (:data:`~qstation.qpu.quasi_static.MIN_EXPOSURE`)."""
         if self.calibration is None or not applicable(program):
             return None
         components = tuple(program.components)
@@ -73,6 +77,8 @@ class Executor:
             )
             self._noise_qs[components] = model
         if not any(model.detuning_hwhm) or self.stim_engine(program) is not None:
+            return None
+        if exposure(program, model.detuning_hwhm, model.durations) < MIN_EXPOSURE:
             return None
         return model
 
@@ -198,16 +204,10 @@ class Executor:
                 if len(self._small_qs) > 256:
                     self._small_qs.clear()
                 small = self._small_qs[components] = SmallCircuitEngine(noise, cache_size=0)
-            draws = detunings(noise.detuning_hwhm, max(min(shots, REALIZATIONS_EXACT), 1), rng)
-            mixture: np.ndarray | None = None
-            qubits: list[int] = []
-            for delta in draws:
-                probs, qubits = small.distribution(
-                    shift_phases(program, delta.tolist(), noise.durations)
-                )
-                mixture = probs if mixture is None else mixture + probs
-            assert mixture is not None
-            return self._sample(mixture / mixture.sum(), qubits, program, noise, shots, rng)
+            wanted = draws_for(program.n, min(shots, REALIZATIONS_EXACT))
+            draws = detunings(noise.detuning_hwhm, wanted, rng)
+            mixture, qubits = detuned_distribution(small, program, draws)
+            return self._sample(mixture, qubits, program, noise, shots, rng)
         # The density matrix's cost does not grow with shots: it affords as many draws as the
         # small path; trajectory engines pay per group of shots, so they take fewer.
         plain = self.router.select(lower(program, noise))

@@ -36,12 +36,29 @@ REALIZATIONS_EXACT = 64
 #: Detuning draws per circuit on the trajectory engines (the shots are split between them).
 REALIZATIONS_SAMPLED = 16
 
+#: Below this exposure (half width x the time between a qubit's first and last drive pulse)
+#: the detuning changes outcome probabilities by less than about this fraction, and the
+#: circuit runs with Markovian dephasing at T2* (same average gate channels, no draws).
+MIN_EXPOSURE = 0.02
+
 _PHASED = frozenset({"prx", "cc_prx"})
 
 
 def applicable(program: Program) -> bool:
     """Whether the frame picture holds for ``program`` (no MOVE into a resonator)."""
     return not any(op.name == "move" for op in program.ops)
+
+
+def exposure(program: Program, hwhm: Sequence[float], durations: dict[str, float]) -> float:
+    """Largest phase spread the detuning can build up between two pulses on one qubit."""
+    first: dict[int, float] = {}
+    last: dict[int, float] = {}
+    for item in schedule(program, durations).items:
+        if item.op.name in _PHASED:
+            q = item.op.qubits[0]
+            first.setdefault(q, item.start)
+            last[q] = item.end
+    return max((hwhm[q] * (last[q] - first[q]) for q in first), default=0.0)
 
 
 def detunings(hwhm: Sequence[float], k: int, rng: np.random.Generator) -> npt.NDArray[np.float64]:

@@ -94,9 +94,11 @@ class Compiler:
                 f"circuit {circuit!r}, instruction {pos}: {comp!r} is not in the qubit mapping"
             )
         if phys not in self._index:
+            qubits = self.spec.qubits
+            size = f"; the device has {len(qubits)} qubits ({qubits[0]}..{qubits[-1]})"
             raise CircuitValidationError(
                 f"circuit {circuit!r}, instruction {pos}: unknown component {phys!r} "
-                f"on {self.spec.name}"
+                f"on {self.spec.name}{size if qubits else ''}"
             )
         return phys
 

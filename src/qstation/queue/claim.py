@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, exists, or_, select, update
 from sqlalchemy.engine import Connection
 
+from qstation.queue.liveness import dead_workers
 from qstation.store import orm
 from qstation.store.booking_orm import BOOKINGS
 
@@ -81,10 +82,8 @@ _ADD_EVENT = orm.JOB_EVENTS.insert()
 _claim_statements: dict[str, Any] = {}
 
 
-def _claim_statement(dialect: str) -> Any:
-    """The claiming ``UPDATE … RETURNING``, built once per dialect."""
-    if dialect in _claim_statements:
-        return _claim_statements[dialect]
+def _candidate() -> Any:
+    """The oldest runnable job of the ``machines`` (its ``seq``), as a ``SELECT``."""
     busy = JOBS.alias("busy")
     online = select(QCS.c.alias).where(QCS.c.status == "online")
     window_open = and_(
@@ -118,6 +117,17 @@ def _claim_statement(dialect: str) -> Any:
         .order_by(JOBS.c.seq)
         .limit(1)
     )
+    return candidate
+
+
+_CLAIMABLE = _candidate()
+
+
+def _claim_statement(dialect: str) -> Any:
+    """The claiming ``UPDATE … RETURNING``, built once per dialect."""
+    if dialect in _claim_statements:
+        return _claim_statements[dialect]
+    candidate = _candidate()
     if dialect == "postgresql":
         candidate = candidate.with_for_update(skip_locked=True)
     stmt = (
@@ -156,6 +166,12 @@ def claim(conn: Connection, qcs: Sequence[str], worker_id: str, lease_s: float) 
     row = conn.execute(_claim_statement(dialect), params).one_or_none()
     # The timeline's execution entries come from started_at/finished_at (no extra writes).
     return None if row is None else Claimed(*row)
+
+
+def claimable(conn: Connection, qcs: Sequence[str]) -> bool:
+    """Whether :func:`claim` would find a job now, looked up without locking anything."""
+    params = {"machines": list(qcs), "now": time.time()}
+    return conn.execute(_CLAIMABLE, params).first() is not None
 
 
 def heartbeat(conn: Connection, job_id: str, worker_id: str, lease_s: float) -> bool | None:
@@ -200,7 +216,10 @@ def finish(
 
 
 def reclaim_stalled(conn: Connection) -> list[str]:
-    """Hand jobs whose worker stopped heart-beating back to the queue (or end them).
+    """Hand jobs whose worker stopped heart-beating, or died, back to the queue (or end them).
+
+    On PostgreSQL a worker whose liveness lock is free is dead (see :mod:`.liveness`): its
+    jobs are reclaimed at once, without waiting for their lease to run out.
 
     A job already asked to cancel ends cancelled; one that lost its worker
     ``MAX_ATTEMPTS`` times fails; any other goes back to the head of its queue (its ``seq``
@@ -208,6 +227,10 @@ def reclaim_stalled(conn: Connection) -> list[str]:
     """
     now = time.time()
     stalled = and_(JOBS.c.status == "processing", JOBS.c.lease_expires_at < now)
+    owners = select(JOBS.c.claimed_by).where(JOBS.c.status == "processing").distinct()
+    dead = dead_workers(conn, conn.execute(owners).scalars())
+    if dead:
+        stalled = or_(stalled, and_(JOBS.c.status == "processing", JOBS.c.claimed_by.in_(dead)))
     outcomes: tuple[tuple[Any, str, dict[str, Any]], ...] = (
         (JOBS.c.cancel_requested.is_(True), "cancelled", {"finished_at": now}),
         (JOBS.c.attempts >= MAX_ATTEMPTS, "failed", {"finished_at": now, "errors": [_lost()]}),

@@ -29,6 +29,7 @@ from qstation.qpu.device import DeviceSpec
 from qstation.qpu.executor import Executor
 from qstation.qpu.registry import get_device
 from qstation.queue import claim as q
+from qstation.queue.liveness import LivenessLock
 from qstation.queue.notify import CANCEL, DONE, JOB, QUEUE, Notifier
 from qstation.queue.run_jobs import run_pulse_job
 from qstation.queue.runner import JobCancelled, JobFailed, Outcome, run_circuit_job
@@ -63,6 +64,10 @@ class Worker:
         self.engine_name = engine
         self.noise = noise
         self._db = make_sync_engine(database_url)
+        self._lookups = self._db.execution_options(isolation_level="AUTOCOMMIT")
+        self._liveness = LivenessLock(self._db, self.id)
+        if self._liveness.enabled:  # a dead worker is seen by its lock: look often, cheaply
+            self.reap_every_s = min(reap_every_s, 1.0)
         self._last_reap = 0.0
         self._specs: dict[str, DeviceSpec] = {}
         self._executors: dict[str, tuple[CalibrationData, Executor]] = {}
@@ -93,10 +98,12 @@ class Worker:
                 self._finish_and_claim(done, claim_next=False)
         finally:
             await self.notifier.close()
+            self._liveness.release()
             self._db.dispose()
 
     async def _step(self, stop: asyncio.Event, done: _Finished | None) -> _Finished | None:
         """Record ``done``, claim and run the next job; returns it finished (None if idle)."""
+        self._liveness.hold()  # before any claim: a job of ours is never taken for dead
         if time.monotonic() - self._last_reap > self.reap_every_s:
             self._reap()
             self._last_reap = time.monotonic()
@@ -149,6 +156,13 @@ class Worker:
         if done is None and not claim_next:
             return None
         qcs = self._served()
+        if done is None and self._db.dialect.name == "postgresql":
+            # An idle worker looks first, locking nothing, in one round trip: every
+            # submission wakes every idle worker, and a claim holds the machines' rows,
+            # which a worker finishing a job then waits for.
+            with self._lookups.connect() as conn:
+                if not q.claimable(conn, qcs):
+                    return None
         with self._db.begin() as conn:
             if done is not None:
                 claimed, status, errors, outcome = done

@@ -15,8 +15,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from qstation.schemas.iqm_v1.jobs import JobStatus
 
 #: Usernames are plain ASCII without ``>``, ``?`` and ``~``, so the JWTs that carry them
-#: never contain ``-`` or ``_`` in their payload segment (see the IQM tokens-file pitfall).
-USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9.@+=]{0,63}$"
+#: never contain ``-`` or ``_`` in their payload segment (see the IQM tokens-file pitfall):
+#: in base64 only a byte whose low six bits are 62 or 63 (``>``, ``?``, ``~``, DEL among
+#: ASCII) can encode to those two, so ``-`` and ``_`` themselves are safe in a name.
+USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@+=-]{0,63}$"
+#: :data:`USERNAME_PATTERN` in words, for error messages.
+USERNAME_RULE = (
+    "1 to 64 characters: letters, digits and . _ - @ + =, starting with a letter "
+    "or digit (e-mail addresses work)"
+)
 
 
 class TokenRequest(BaseModel):
@@ -58,12 +65,16 @@ class WhoAmI(BaseModel):
     expires_at: datetime | None = None
 
 
+#: The longest lifetime an API token may be given (ten years, in seconds).
+MAX_TOKEN_LIFETIME = 10 * 365 * 24 * 3600
+
+
 class UserCreate(BaseModel):
     """A new user (admin only)."""
 
-    username: str = Field(pattern=USERNAME_PATTERN)
+    username: str = Field(pattern=USERNAME_PATTERN, description=USERNAME_RULE)
     password: str = Field(min_length=8, max_length=1024)
-    is_admin: bool = False
+    is_admin: bool = Field(default=False, strict=True)
 
 
 class UserRead(BaseModel):
@@ -79,7 +90,8 @@ class ApiTokenCreate(BaseModel):
 
     username: str | None = None
     label: str = Field(default="", max_length=128)
-    expires_in: int | None = Field(default=None, gt=0)
+    #: Seconds; at most ten years, so the expiry is always a representable date.
+    expires_in: int | None = Field(default=None, gt=0, le=MAX_TOKEN_LIFETIME, strict=True)
 
 
 class ApiTokenRead(BaseModel):

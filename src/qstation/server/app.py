@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -23,11 +23,13 @@ from qstation.server.config import Settings
 from qstation.server.deps import AppState, unit_of_work
 from qstation.server.devices.service import DeviceService
 from qstation.server.errors import DomainError
+from qstation.server.guard import RequestGuard, install_input_handlers
 from qstation.server.iqm import discovery, jobs
 from qstation.server.observe import ObserveMiddleware
 from qstation.server.usage import routes as usage
 from qstation.store import migrate
 from qstation.store.db import is_sqlite, make_async_engine, sessionmaker
+from qstation.store.private import private_dir
 from qstation.telemetry import tracing
 
 log = logging.getLogger("qstation.server")
@@ -41,13 +43,25 @@ def _error(request: Request, status: int, message: str, code: str) -> JSONRespon
     return JSONResponse(body.wire(), status_code=status)
 
 
+#: Seconds a client is asked to wait after a 503 (an outage) before retrying.
+OUTAGE_RETRY_AFTER = 5
+
+
+def _outage(exc: DBAPIError) -> bool:
+    # Lost or refused connections are outages; anything else the database answered is not.
+    return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Render every failure as an IQM error body with the right status."""
+    install_input_handlers(app, _error)
 
     @app.exception_handler(DomainError)
     async def domain(request: Request, exc: DomainError) -> JSONResponse:
         response = _error(request, exc.status_code, exc.message, exc.error_code)
         retry_after = getattr(exc, "retry_after", None)  # quotas (429) say when to retry
+        if retry_after is None and exc.status_code == 503:
+            retry_after = OUTAGE_RETRY_AFTER
         if retry_after is not None:
             response.headers["Retry-After"] = str(retry_after)
         return response
@@ -56,6 +70,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
         where = ".".join(str(p) for p in first["loc"])
+        if first["loc"][:1] == ("path",) and first.get("type") == "less_than_equal":
+            # An id larger than any row's id (see guard.RowId): nothing is there.
+            return _error(request, 404, f"not found: {where}: {first['msg']}", "NOT_FOUND")
         return _error(request, 400, f"invalid request: {where}: {first['msg']}",
                       "INVALID_REQUEST")
 
@@ -69,9 +86,15 @@ def install_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, IntegrityError):
             return _error(request, 409, "the request conflicts with stored data; retry",
                           "CONFLICT")
+        if not _outage(exc):  # a statement the database refused: our bug, not an outage
+            log.error("database error: %s", exc)
+            return _error(request, 500, "internal server error: database error",
+                          "INTERNAL_ERROR")
         log.warning("database unavailable: %s", exc)
-        return _error(request, 503, "the database is unavailable; retry later",
-                      "SERVICE_UNAVAILABLE")
+        response = _error(request, 503, "the database is unavailable; retry later",
+                          "SERVICE_UNAVAILABLE")
+        response.headers["Retry-After"] = str(OUTAGE_RETRY_AFTER)
+        return response
 
     @app.exception_handler(SQLAlchemyTimeoutError)
     async def overloaded(request: Request, exc: SQLAlchemyTimeoutError) -> JSONResponse:
@@ -111,6 +134,8 @@ def create_app(settings: Settings | None = None, *, notifier: Notifier | None = 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         url = settings.resolved_database_url()
+        if is_sqlite(url) and settings.database_url is None:
+            private_dir(settings.data_dir)  # database, key and sockets: the service's only
         await asyncio.to_thread(migrate.check, url)
         engine = make_async_engine(url)
         tracing.instrument_engine(engine)
@@ -124,6 +149,9 @@ def create_app(settings: Settings | None = None, *, notifier: Notifier | None = 
             devices=devices,
             jobs=JobService(settings, devices),
             write_lock=asyncio.Lock() if is_sqlite(url) else None,
+            # SQLite reads run outside transactions already; PostgreSQL's need autocommit.
+            read_sessions=None if is_sqlite(url) else sessionmaker(
+                engine.execution_options(isolation_level="AUTOCOMMIT")),
         )
         await _bootstrap(state)
         await state.notifier.start()
@@ -149,6 +177,7 @@ def create_app(settings: Settings | None = None, *, notifier: Notifier | None = 
         access = not is_sqlite(settings.resolved_database_url())
     app.add_middleware(ObserveMiddleware, access=access, as_json=settings.access_log_json)
     tracing.instrument_app(app)  # when the OTEL_* variables ask for traces
+    app.add_middleware(RequestGuard)
     app.include_router(discovery.router)
     app.include_router(jobs.router)
     app.include_router(ours.router)

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
-from qstation.store.db import default_url
+from qstation.store.db import default_url, is_sqlite
 
 
 class Settings(BaseSettings):
@@ -45,9 +46,20 @@ class Settings(BaseSettings):
 
     #: Bearer-token authentication (see qstation.server.auth); off: one shared tenant.
     auth: bool = False
-    auth_secret: str | None = None  # JWT signing key; default: generated, kept in the database
+    #: JWT signing key. Unset: generated once and kept in ``auth_key_file`` (0600), by
+    #: default ``auth.key`` in the database's directory; on PostgreSQL without a key file, in the
+    #: database (so that API processes on several hosts share it).
+    auth_secret: str | None = None
+    auth_key_file: Path | None = None
     admin_username: str = "admin"
     admin_password: str | None = None  # first admin, created when no user exists yet
+    #: Login throttling (see qstation.server.auth.throttle): refused logins allowed per
+    #: account and per client address before a lockout of login_backoff_s seconds, which
+    #: doubles with each further failure up to login_backoff_max_s.
+    login_free_failures: int = 5
+    login_free_failures_per_address: int = 20
+    login_backoff_s: float = 1.0
+    login_backoff_max_s: float = 900.0
     access_token_ttl: int = 900  # seconds
     refresh_token_ttl: int = 30 * 24 * 3600  # seconds; a session lives this long unused
 
@@ -60,6 +72,18 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         """The configured database, or the embedded SQLite file in the data directory."""
         return self.database_url or default_url(self.data_dir)
+
+    def resolved_key_file(self) -> Path | None:
+        """Where the generated signing key is kept; None: in the database (PostgreSQL)."""
+        if self.auth_key_file is not None:
+            return self.auth_key_file
+        url = self.resolved_database_url()
+        if not is_sqlite(url):
+            return None
+        database = make_url(url).database
+        if not database or database == ":memory:":
+            return self.data_dir / "auth.key"
+        return Path(database).parent / "auth.key"  # beside the database it protects
 
     @property
     def notify_dir(self) -> Path:

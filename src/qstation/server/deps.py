@@ -31,6 +31,9 @@ class AppState:
     #: transaction then never holds the database lock while waiting for the event loop,
     #: so workers in other processes are not kept waiting.
     write_lock: asyncio.Lock | None = None
+    #: Sessions for blocks that only read, in autocommit mode where that saves round trips
+    #: (PostgreSQL: no BEGIN and COMMIT around a lookup); None: use ``sessions``.
+    read_sessions: async_sessionmaker[Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -49,16 +52,21 @@ async def get_state(request: Request) -> AppState:
 
 
 @asynccontextmanager
-async def unit_of_work(state: AppState, *, write: bool = False) -> AsyncIterator[AsyncSession]:
+async def unit_of_work(
+    state: AppState, *, write: bool = False, read_only: bool = False
+) -> AsyncIterator[AsyncSession]:
     """One transaction: committed once at the end, rolled back on error.
 
     ``write=True`` marks a block that writes, so it is serialised on SQLite.
+    ``read_only=True`` marks a block that never writes: its statements may run without a
+    transaction around them (each still sees committed data only).
     """
     lock = state.write_lock if write else None
     if lock is not None:
         await lock.acquire()
+    sessions = state.read_sessions if read_only and state.read_sessions else state.sessions
     try:
-        async with state.sessions() as session:
+        async with sessions() as session:
             try:
                 yield session
                 await session.commit()

@@ -94,7 +94,7 @@ async def wait_for_job(
         woken = asyncio.ensure_future(state.notifier.wait(topic, job_id, poll))
         poll = min(poll * 2, _MAX_POLL_S)
         await asyncio.sleep(0)
-        async with unit_of_work(state) as session:
+        async with unit_of_work(state, read_only=True) as session:
             job = await state.jobs.get(session, job_id, scope(principal))
             current = JobStatus(job.status)
             changed = current != status if status is not None else current in TERMINAL

@@ -121,3 +121,8 @@ class KeyRepository:
     async def add(self, secret: str) -> None:
         self.session.add(AuthKeyRow(id=1, secret=secret, created_at=time.time()))
         await self.session.flush()
+
+    async def forget(self) -> None:
+        """Remove the stored key (it now lives in a key file)."""
+        await self.session.execute(delete(AuthKeyRow))
+        await self.session.flush()

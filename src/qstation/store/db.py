@@ -9,6 +9,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from qstation.store.private import private_file
 from qstation.store.sqlite_inline import inline_creator
 
 
@@ -49,8 +50,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _prepare_sqlite_dir(url: URL) -> None:
+    # The data directory and the database are the service's alone (0700 / 0600).
     if url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        private_file(Path(url.database))
 
 
 def make_sync_engine(url: str) -> Engine:
@@ -61,7 +63,9 @@ def make_sync_engine(url: str) -> Engine:
         engine = create_engine(driver, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(driver, pool_pre_ping=True)
+    # No pre-ping (a round trip per checkout): a connection broken by an outage fails its
+    # statement, SQLAlchemy then drops the pool's connections, and callers retry.
+    return create_engine(driver)
 
 
 def make_async_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
@@ -73,9 +77,8 @@ def make_async_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         engine = create_async_engine(driver, async_creator=creator)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(
-        driver, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
-    )
+    # No pre-ping, as above: an outage answers 503 once per pooled connection at most.
+    return create_async_engine(driver, pool_size=pool_size, max_overflow=pool_size)
 
 
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[Any]:

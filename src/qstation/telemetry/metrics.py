@@ -139,3 +139,20 @@ def process_exited(pid: int) -> None:
         from prometheus_client import multiprocess as mp
 
         mp.mark_process_dead(pid)  # type: ignore[no-untyped-call]
+
+
+def serve_worker_metrics(port: int, host: str = "0.0.0.0") -> None:
+    """Expose this worker process's metrics on ``http://host:port/metrics`` (a thread).
+
+    For workers on hosts without an API: Prometheus scrapes each of them beside the API.
+    """
+    from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
+
+    registry = REGISTRY
+    if multiprocess():  # this host's processes share a directory: serve their sum
+        from prometheus_client import multiprocess as mp
+
+        registry = CollectorRegistry()
+        mp.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    instruments()
+    start_http_server(port, addr=host, registry=registry)

@@ -77,3 +77,10 @@ def test_user_agent_carries_signature() -> None:
     assert "IQMServerClient qstation" in agent
     assert agent.endswith(", my-app/1.0")
     assert "python 3." in agent
+
+
+@pytest.mark.parametrize("suffix", ["/api", "/api/", "/api/v1"])
+def test_an_api_path_is_taken_as_the_server_root(suffix: str) -> None:
+    with pytest.warns(UserWarning, match="the server URL is the root"):
+        root, qc, _ = normalize("http://127.0.0.1:8000" + suffix, "lattice-20")
+    assert (root, qc) == ("http://127.0.0.1:8000", "lattice-20")

@@ -122,3 +122,61 @@ def test_generated_and_drifted_calibrations_publish_both_times() -> None:
         del v["t2_echo"]
     loaded = CalibrationData.from_json(old)
     assert all(c.echo_time == c.t2 for c in loaded.qubits.values())
+
+
+def test_the_batched_small_path_equals_one_run_per_detuning_draw() -> None:
+    from qstation.qpu.engines.detuned import detuned_distribution
+    from qstation.qpu.engines.small import SmallCircuitEngine
+
+    cal = _cal(["QB1", "QB2"])
+    noise = build_noise_model(cal, ("QB1", "QB2"), quasi_static=True)
+    engine = SmallCircuitEngine(noise, cache_size=0)
+    prog = program(
+        2,
+        [
+            Op("prx", (0,), H, 0.3),
+            Op("prx", (1,), 1.1, -0.4),
+            Op("delay", (0,), duration=7e-6),
+            Op("cz", (0, 1)),
+            Op("prx", (0,), math.pi, 1.0),
+            Op("delay", (1,), duration=3e-6),
+            Op("prx", (1,), H, 0.2),
+            Op("prx", (0,), H, 2.0),
+            Op("measure", (0, 1), key="m"),
+        ],
+    )
+    draws = detunings(noise.detuning_hwhm, 16, np.random.default_rng(5))
+    batched, order = detuned_distribution(engine, prog, draws)
+    one_by_one = [
+        engine.distribution(shift_phases(prog, d.tolist(), noise.durations)) for d in draws
+    ]
+    assert order == one_by_one[0][1]
+    assert batched == pytest.approx(np.mean([p for p, _ in one_by_one], axis=0), abs=1e-12)
+    # The draws matter: the undetuned circuit gives a different distribution.
+    assert not np.allclose(batched, engine.distribution(prog)[0], atol=1e-3)
+
+
+def test_short_circuits_and_clifford_circuits_on_stim_keep_the_markovian_model() -> None:
+    executor = Executor(_cal([f"QB{i + 1}" for i in range(10)]))
+    bell = program(
+        2,
+        [
+            Op("prx", (0,), H, 0.0),
+            Op("cz", (0, 1)),
+            Op("prx", (1,), H, 0.0),
+            Op("measure", (0, 1), key="m"),
+        ],
+    )
+    assert executor.quasi_static_model(bell) is None  # 80 ns: the detuning cannot matter
+    assert executor.quasi_static_model(echo(20e-6)) is not None
+    wide_echo = program(
+        10,
+        [
+            *(Op("prx", (q,), H, 0.0) for q in range(10)),
+            Op("delay", tuple(range(10)), duration=10e-6),
+            *(Op("prx", (q,), math.pi, 0.0) for q in range(10)),
+            Op("measure", tuple(range(10)), key="m"),
+        ],
+    )
+    assert executor.engine_for(wide_echo) == "stim"
+    assert executor.quasi_static_model(wide_echo) is None

@@ -141,8 +141,10 @@ class _Converter:
         elif name == "if_else":
             self.add_conditional(op, locus)
         elif name != "id":
-            raise ValueError(f"{name!r} is not native to {self.arch.calibration_set_id}; "
-                             "transpile the circuit for this backend first")
+            where = self.arch.device or "this quantum computer"
+            raise ValueError(f"{name!r} is not native to {where} (calibration set "
+                             f"{self.arch.calibration_set_id}); transpile the circuit for "
+                             "this backend first")
 
     def add(self, name: str, locus: list[str], **args: Any) -> None:
         self.out.append({"name": name, "locus": locus, "args": args})

@@ -176,7 +176,9 @@ class IQMBackend(IQMBackendBase):
         calset = client.get_calibration_set(cal_id) if use_metrics else None
         metrics = client.get_quality_metric_set(cal_id) if use_metrics else None
         kwargs.setdefault("name", client.quantum_computer)
-        super().__init__(Architecture.from_views(dqa, calset, metrics), **kwargs)
+        arch = Architecture.from_views(dqa, calset, metrics)
+        arch.device = client.quantum_computer
+        super().__init__(arch, **kwargs)
         self.client = client
         self._follows_default = calibration_set_id is None
 

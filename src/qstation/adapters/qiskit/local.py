@@ -36,6 +36,7 @@ class LocalBackend(IQMBackendBase):
         self.device = LocalDevice(device, noise=noise, seed=seed)
         views = local_calibration_views(self.device)
         arch = Architecture.from_views(views.dqa, views.calibration_set, views.metrics)
+        arch.device = device
         kwargs.setdefault("name", f"local-{device}")
         super().__init__(arch, **kwargs)
         self._jobs: dict[str, Job] = {}

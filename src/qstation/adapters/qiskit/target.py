@@ -62,6 +62,7 @@ class Architecture:
         fidelities: (operation, locus) → fidelity in [0, 1].
         coherence: qubit → (T1, T2) in seconds.
         lowerings: fictional (qubit, qubit) CZ → how it runs through a resonator.
+        device: the quantum computer's alias, when known.
     """
 
     calibration_set_id: str
@@ -72,6 +73,8 @@ class Architecture:
     fidelities: dict[tuple[str, Locus], float] = field(default_factory=dict)
     coherence: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
     lowerings: dict[Locus, Lowering] = field(default_factory=dict)
+    #: The quantum computer's alias, for messages (users know the device, not the set's id).
+    device: str | None = None
 
     @classmethod
     def from_views(

@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 
 
 class Instruction(BaseModel):
@@ -49,10 +57,10 @@ class DDStrategy(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    merge_contiguous_waits: bool = True
+    merge_contiguous_waits: StrictBool = True
     target_qubits: list[str] | None = None
-    skip_leading_wait: bool = True
-    skip_trailing_wait: bool = True
+    skip_leading_wait: StrictBool = True
+    skip_trailing_wait: StrictBool = True
     gate_sequences: list[Any] = Field(default_factory=list)
 
 
@@ -64,12 +72,12 @@ class CircuitJobRequest(BaseModel):
     circuits: list[Circuit] = Field(min_length=1)
     calibration_set_id: UUID | None = None
     qubit_mapping: list[QubitMapping] | None = None
-    shots: int = 1
-    max_circuit_duration_over_t2: float | None = None
+    shots: StrictInt = 1  # numbers are numbers: "100" is refused
+    max_circuit_duration_over_t2: float | None = Field(default=None, strict=True)
     heralding_mode: Literal["none", "zeros"] = "none"
     move_gate_validation: Literal["strict", "allow_prx", "none"] = "strict"
     move_gate_frame_tracking: Literal["full", "no_detuning_correction", "none"] = "full"
-    active_reset_cycles: int | None = None
+    active_reset_cycles: StrictInt | None = None
     dd_mode: Literal["disabled", "enabled"] = "disabled"
     dd_strategy: DDStrategy | None = None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StrictInt
 
 
 class JobType(StrEnum):
@@ -44,9 +44,9 @@ class JobCreate(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    user_id: int | None = None
-    device_id: int
-    number_shots: int = 10
+    user_id: StrictInt | None = None
+    device_id: StrictInt
+    number_shots: StrictInt = 10
     job_type: str = JobType.CIRCUIT
     description: str
     name: str = "-"

@@ -22,6 +22,7 @@ from qstation.schemas.qstation_v1 import (
 )
 from qstation.server.auth.accounts import AccountService
 from qstation.server.auth.service import AuthService
+from qstation.server.auth.throttle import login_attempt
 from qstation.server.deps import Principal, PrincipalDep, StateDep, unit_of_work
 from qstation.server.errors import BadRequest, Unauthorized
 from qstation.server.jobs.service import parse_body
@@ -72,16 +73,17 @@ async def token(request: Request, state: StateDep, auth: AuthDep) -> Response:
         if not grant.username or grant.password is None:
             raise BadRequest("the password grant needs username and password",
                              error_code="INVALID_REQUEST")
-        # The slow hash check runs outside the (serialised) write transaction.
-        async with unit_of_work(state) as session:
-            new_hash = await auth.check_password(session, grant.username, grant.password)
-        async with unit_of_work(state, write=True) as session:
-            issued = await auth.open_session(session, grant.username, new_hash)
+        async with login_attempt(request, grant.username):
+            # The slow hash check runs outside the (serialised) write transaction.
+            async with unit_of_work(state) as session:
+                new_hash = await auth.check_password(session, grant.username, grant.password)
+            async with unit_of_work(state, write=True) as session:
+                issued = await auth.open_session(session, grant.username, new_hash)
     else:
         if not grant.refresh_token:
             raise BadRequest("the refresh_token grant needs refresh_token",
                              error_code="INVALID_REQUEST")
-        async with unit_of_work(state, write=True) as session:
+        async with login_attempt(request, None), unit_of_work(state, write=True) as session:
             issued = await auth.refresh(session, grant.refresh_token)
     return Response(issued.model_dump_json(), media_type="application/json", headers=_NO_STORE)
 

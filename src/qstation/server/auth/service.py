@@ -28,6 +28,7 @@ from qstation.server.config import Settings
 from qstation.server.errors import Unauthorized
 from qstation.store.auth_orm import AuthTokenRow, UserRow
 from qstation.store.auth_repositories import KeyRepository, TokenRepository, UserRepository
+from qstation.store.private import read_or_create_key
 
 _BAD_LOGIN = "invalid username or password"
 _REUSED = "this refresh token was already used, so the session was revoked; log in again"
@@ -49,6 +50,7 @@ class AuthService:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._codec: TokenCodec | None = None
+        self._key: str | None = None
         self._ready = asyncio.Lock()
 
     async def codec(self, session: AsyncSession) -> TokenCodec:
@@ -68,10 +70,21 @@ class AuthService:
         return secret
 
     async def ensure_key(self, session: AsyncSession) -> str:
-        """The signing key: configured, or created once and kept in the database."""
+        """The signing key: configured, or created once and kept in the key file (0600) or,
+        on PostgreSQL without a key file, in the database."""
         if self.settings.auth_secret:
             return self.settings.auth_secret
         keys = KeyRepository(session)
+        path = self.settings.resolved_key_file()
+        if path is not None:
+            if self._key is None:
+                # A key an older version kept in the database moves to the file, so that
+                # tokens it signed stay valid; the database then holds no key.
+                legacy = await keys.current()
+                self._key = await asyncio.to_thread(read_or_create_key, path, legacy)
+                if legacy is not None:
+                    await keys.forget()
+            return self._key
         secret = await keys.current()
         if secret is None:
             secret = secrets.token_urlsafe(48)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy import func, select
@@ -93,16 +95,43 @@ def _pair_fidelity(data: CalibrationData, a: str, b: str) -> float | None:
     return None
 
 
+@cache
+def _positions(
+    components: tuple[str, ...], couplers: tuple[tuple[str, str], ...]
+) -> dict[str, dict[str, float]]:
+    """A drawing of the coupling graph: rustworkx's force-directed layout, seeded.
+
+    Laid out once per chip on the server (milliseconds), so the browser only draws: a
+    lattice comes out as its grid, a star or a resonator as its hub and spokes.
+    """
+    import rustworkx
+
+    graph = rustworkx.PyGraph()
+    index = {c: graph.add_node(c) for c in components}
+    for a, b in couplers:
+        graph.add_edge(index[a], index[b], None)
+    layout = rustworkx.spring_layout(graph, seed=7, num_iter=500)
+    # Couplers 60 units long on average, whatever the chip's size: nodes keep their scale.
+    lengths = [math.dist(layout[index[a]], layout[index[b]]) for a, b in couplers]
+    scale = 60 / (sum(lengths) / len(lengths)) if lengths else 1.0
+    return {c: {"x": scale * layout[i][0], "y": scale * layout[i][1]} for c, i in index.items()}
+
+
 def chip_graph(spec: DeviceSpec, data: CalibrationData) -> dict[str, Any]:
-    """The chip as cytoscape.js elements, each carrying its calibrated figures.
+    """The chip as cytoscape.js elements with their positions and calibrated figures.
 
     Qubits are nodes with their metrics; computational resonators are nodes of another
     kind; couplers are edges with the two-component gate's fidelity.
     """
+    at = _positions(spec.qubits + spec.computational_resonators, spec.couplers)
     nodes: list[dict[str, Any]] = [
-        {"data": {"id": q, "kind": "qubit", **qubit_metrics(data, q)}} for q in spec.qubits
+        {"data": {"id": q, "kind": "qubit", **qubit_metrics(data, q)}, "position": at[q]}
+        for q in spec.qubits
     ]
-    nodes += [{"data": {"id": r, "kind": "resonator"}} for r in spec.computational_resonators]
+    nodes += [
+        {"data": {"id": r, "kind": "resonator"}, "position": at[r]}
+        for r in spec.computational_resonators
+    ]
     edges = []
     for a, b in spec.couplers:
         fid = _pair_fidelity(data, a, b)

@@ -53,9 +53,15 @@ def is_live(status: str) -> bool:
 
 def histograms(counts_json: str) -> list[dict[str, Any]]:
     """Per circuit: the most frequent bitstrings and their counts, in bitstring order."""
+    try:
+        parsed = orjson.loads(counts_json)
+    except orjson.JSONDecodeError:
+        return []
     out = []
-    for index, circuit in enumerate(orjson.loads(counts_json)):
-        counts: dict[str, int] = circuit["counts"]
+    for index, circuit in enumerate(parsed if isinstance(parsed, list) else []):
+        counts = circuit.get("counts") if isinstance(circuit, dict) else None
+        if not isinstance(counts, dict):
+            continue  # not a counts table (another kind of job's results)
         top = sorted(counts.items(), key=lambda kv: -kv[1])[:HISTOGRAM_BARS]
         top.sort()
         out.append(

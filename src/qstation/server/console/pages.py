@@ -6,6 +6,7 @@ status) while jobs wait and run, and posts the cancel and delete buttons.
 
 from __future__ import annotations
 
+import gzip
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,7 +58,21 @@ def render(request: Request, name: str, viewer: Principal, **context: Any) -> Re
             **context,
         },
     )
-    return session.finish(request, response)
+    return session.finish(request, _compressed(request, response))
+
+
+def _compressed(request: Request, page: Response) -> Response:
+    # Pages carry their chips' and plots' data: compressed they are a fifth of the size.
+    body = bytes(page.body)
+    if len(body) < 4096 or "gzip" not in request.headers.get("accept-encoding", ""):
+        return page
+    headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+    return Response(
+        gzip.compress(body, 6),
+        status_code=page.status_code,
+        media_type="text/html; charset=utf-8",
+        headers=headers,
+    )
 
 
 @router.get("/", response_class=HTMLResponse)

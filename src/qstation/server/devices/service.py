@@ -161,9 +161,14 @@ class DeviceService:
         cached = self._rows.get(alias)
         if cached is not None and time.monotonic() - cached[0] < self.row_ttl_s:
             return cached[1]
-        row = await QuantumComputerRepository(session).get(alias)
-        if row is None:
-            raise NotFound(f"quantum computer {alias!r} not found", error_code="QC_NOT_FOUND")
+        repo = QuantumComputerRepository(session)
+        row = await repo.get(alias)
+        if row is None:  # name the hosted ones, as the user's next step is to pick one
+            hosted = ", ".join(sorted(r.alias for r in await repo.list())) or "none"
+            raise NotFound(
+                f"quantum computer {alias!r} not found; hosted here: {hosted}",
+                error_code="QC_NOT_FOUND",
+            )
         info = QuantumComputerInfo.of(row)
         self._rows[alias] = (time.monotonic(), info)
         return info

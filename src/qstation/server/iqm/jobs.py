@@ -87,7 +87,7 @@ async def submit_run(
 @router.get("/{job_id}")
 async def get_job(job_id: str, state: StateDep, principal: PrincipalDep) -> Response:
     """The job's status, timeline, errors and queue position."""
-    async with unit_of_work(state) as session:
+    async with unit_of_work(state, read_only=True) as session:
         job = await state.jobs.get(session, job_id, scope(principal))
         data = await state.jobs.view(session, job)
     return Response(data.model_dump_json(), media_type=JSON)
@@ -107,7 +107,7 @@ async def get_artifact(
     job_id: str, kind: str, state: StateDep, principal: PrincipalDep
 ) -> Response:
     """``measurements``, ``measurement_counts`` or (run jobs) ``sweep_results`` of a job."""
-    async with unit_of_work(state) as session:
+    async with unit_of_work(state, read_only=True) as session:
         job = await state.jobs.get(session, job_id, scope(principal))
         if kind == "sweep_results":
             results = await runs.sweep_results(session, job)

@@ -6,6 +6,7 @@ transaction; the server acknowledges it only after that transaction commits.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -75,6 +76,39 @@ def parse_body(body: bytes) -> Any:
             return json.loads(body)
         except (ValueError, UnicodeDecodeError) as err:
             raise BadRequest(f"malformed JSON body: {err}", error_code="MALFORMED_JSON") from err
+        except RecursionError:  # nested deeper than the parser recurses
+            raise BadRequest("malformed JSON body: nested too deeply",
+                             error_code="MALFORMED_JSON") from None
+
+
+#: Bodies from this size on are parsed by a decoder that lets the event loop's thread run.
+_LARGE_BODY = 1 << 20
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # A Python-level hook: the C decoder calls it for every JSON object, and the
+    # interpreter can hand the GIL to the event loop at each call (orjson holds it for
+    # the whole parse, seconds for the largest bodies).
+    return dict(pairs)
+
+
+def _parse_large(body: bytes) -> Any:
+    try:
+        return json.loads(body, object_pairs_hook=_object)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise BadRequest(f"malformed JSON body: {err}", error_code="MALFORMED_JSON") from err
+    except RecursionError:
+        raise BadRequest("malformed JSON body: nested too deeply",
+                         error_code="MALFORMED_JSON") from None
+
+
+def _parse_request(body: bytes) -> CircuitJobRequest:
+    data = parse_body(body) if len(body) < _LARGE_BODY else _parse_large(body)
+    try:
+        return CircuitJobRequest.model_validate(data)
+    except ValidationError as err:
+        raise BadRequest(f"invalid circuit job: {_pydantic_message(err)}",
+                         error_code="INVALID_REQUEST") from err
 
 
 class JobService:
@@ -104,18 +138,16 @@ class JobService:
                 f"jobs are kept and run when an administrator sets it online",
                 error_code="QC_IN_MAINTENANCE",
             )
-        try:
-            request = CircuitJobRequest.model_validate(parse_body(body))
-        except ValidationError as err:
-            raise BadRequest(f"invalid circuit job: {_pydantic_message(err)}",
-                             error_code="INVALID_REQUEST") from err
+        # Parsing, validation and compilation cost up to seconds for the largest bodies:
+        # they run on a thread so the event loop keeps answering other requests.
+        request = await asyncio.to_thread(_parse_request, body)
         self._check_limits(request)
         stages.mark("fetch_calibration_started", stages.mark("validation_ended"))
         cal_ref = str(request.calibration_set_id) if request.calibration_set_id else "default"
         cal = await self.devices.runnable_calibration(session, qc, cal_ref)
         # Compilation: each circuit lowered onto the chip and checked against it.
         stages.mark("compilation_started", stages.mark("fetch_calibration_ended"))
-        self._check_circuits(request, cal)
+        await asyncio.to_thread(self._check_circuits, request, cal)
         stages.mark("compilation_ended")
         return Submission(qc, request, cal, body.decode("utf-8"), use_timeslot, received, stages)
 

@@ -22,6 +22,7 @@ from qstation.schemas.qaas_v1 import (
 )
 from qstation.server.deps import AppState, Principal, PrincipalDep, StateDep, unit_of_work
 from qstation.server.errors import Conflict, Forbidden, NotFound
+from qstation.server.guard import RowId
 from qstation.server.qaas.identity import auth_enabled, store_key
 from qstation.store.qaas_orm import QaasApiKeyRow
 from qstation.store.qaas_repositories import QaasUserRepository
@@ -91,7 +92,7 @@ async def list_keys(
 
 
 @router.delete("/api-keys/{key_id}", status_code=204)
-async def revoke_key(key_id: int, state: StateDep, p: PrincipalDep) -> Response:
+async def revoke_key(key_id: RowId, state: StateDep, p: PrincipalDep) -> Response:
     """Revoke a QaaS API key (one's own, or anyone's for an admin)."""
     _need_auth(state)
     async with unit_of_work(state, write=True) as session:

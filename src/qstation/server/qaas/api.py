@@ -7,8 +7,10 @@ from fastapi.responses import JSONResponse
 
 from qstation.queue.notify import QUEUE
 from qstation.schemas.qaas_v1 import GRANT_TYPE, Assertion, DeviceStatusUpdate, Role, TokenRequest
+from qstation.server.auth.throttle import login_attempt
 from qstation.server.deps import StateDep, unit_of_work
 from qstation.server.errors import NotFound, Unauthorized
+from qstation.server.guard import RowId
 from qstation.server.qaas import identity
 from qstation.server.qaas.devices import DeviceCatalog
 from qstation.server.qaas.errors import PREFIX
@@ -35,19 +37,21 @@ async def login(body: TokenRequest, request: Request, state: StateDep) -> JSONRe
         who = Assertion.decode(body.assertion)
     except ValueError as err:
         raise Unauthorized(f"Invalid username or api key: {err}") from err
-    tokens = await identity.login(request, state, who.username, who.api_key)
+    async with login_attempt(request, who.username):
+        tokens = await identity.login(request, state, who.username, who.api_key)
     return JSONResponse(tokens.wire(), status_code=201, headers={"Cache-Control": "no-store"})
 
 
 @router.post("/authorisation-tokens/refresh", status_code=201)
 async def refresh(request: Request, state: StateDep) -> JSONResponse:
     """A new access token for the session of the bearer refresh token."""
-    tokens = await identity.refresh(request, state)
+    async with login_attempt(request, None):
+        tokens = await identity.refresh(request, state)
     return JSONResponse(tokens.wire(), status_code=201, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/users/{user_id}")
-async def get_user(user_id: int, state: StateDep, caller: CallerDep) -> dict[str, object]:
+async def get_user(user_id: RowId, state: StateDep, caller: CallerDep) -> dict[str, object]:
     """A user's id, name and role: one's own, or anyone's for administrators."""
     if user_id != caller.user_id:
         require_admin(caller, "read other users")
@@ -78,7 +82,7 @@ async def list_devices(request: Request, state: StateDep, _: CallerDep) -> dict[
 
 
 @router.get("/devices/{device_id}")
-async def get_device(device_id: int, state: StateDep, _: CallerDep) -> dict[str, object]:
+async def get_device(device_id: RowId, state: StateDep, _: CallerDep) -> dict[str, object]:
     """One device."""
     async with unit_of_work(state) as session:
         return await DeviceCatalog(state).get(session, device_id)
@@ -86,7 +90,7 @@ async def get_device(device_id: int, state: StateDep, _: CallerDep) -> dict[str,
 
 @router.put("/devices/{device_id}")
 async def set_device_status(
-    device_id: int, body: DeviceStatusUpdate, state: StateDep, caller: CallerDep
+    device_id: RowId, body: DeviceStatusUpdate, state: StateDep, caller: CallerDep
 ) -> dict[str, object]:
     """Set a device ``online``, in ``maintenance`` or ``offline`` (administrators only)."""
     async with unit_of_work(state, write=True) as session:

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from qstation.queue.notify import CANCEL, QUEUE
 from qstation.schemas.qaas_v1 import JobCancel, JobCreate
 from qstation.server.deps import StateDep, unit_of_work
+from qstation.server.guard import RowId
 from qstation.server.qaas.errors import PREFIX, Unprocessable
 from qstation.server.qaas.identity import CallerDep
 from qstation.server.qaas.jobs import QaasJobs
@@ -48,7 +49,7 @@ async def list_jobs(request: Request, state: StateDep, caller: CallerDep) -> dic
 
 
 @router.get("/jobs/{job_id}")
-async def get_job(job_id: int, state: StateDep, caller: CallerDep) -> dict[str, object]:
+async def get_job(job_id: RowId, state: StateDep, caller: CallerDep) -> dict[str, object]:
     """A job with its description and, once completed, its result."""
     async with unit_of_work(state) as session:
         job = await QaasJobs(state).find(session, caller, job_id)
@@ -57,7 +58,7 @@ async def get_job(job_id: int, state: StateDep, caller: CallerDep) -> dict[str, 
 
 @router.put("/jobs/cancel/{job_id}", status_code=204)
 async def cancel_job(
-    job_id: int, state: StateDep, caller: CallerDep, body: JobCancel | None = None
+    job_id: RowId, state: StateDep, caller: CallerDep, body: JobCancel | None = None
 ) -> Response:
     """Cancel a job that has not ended."""
     if body is not None and body.job_id is not None and body.job_id != job_id:
@@ -69,7 +70,7 @@ async def cancel_job(
 
 
 @router.delete("/jobs/{job_id}", status_code=204)
-async def delete_job(job_id: int, state: StateDep, caller: CallerDep) -> Response:
+async def delete_job(job_id: RowId, state: StateDep, caller: CallerDep) -> Response:
     """Delete a job and its results (an unfinished one is cancelled first)."""
     async with unit_of_work(state, write=True) as session:
         job = await QaasJobs(state).delete(session, caller, job_id)
@@ -78,7 +79,7 @@ async def delete_job(job_id: int, state: StateDep, caller: CallerDep) -> Respons
 
 
 @ours.put("/jobs/{job_id}/favourite", status_code=204)
-async def add_favourite(job_id: int, state: StateDep, caller: CallerDep) -> Response:
+async def add_favourite(job_id: RowId, state: StateDep, caller: CallerDep) -> Response:
     """Mark a job as a favourite (a qstation addition: the QaaS spec has no such route)."""
     async with unit_of_work(state, write=True) as session:
         await QaasJobs(state).favourite(session, caller, job_id, True)
@@ -86,7 +87,7 @@ async def add_favourite(job_id: int, state: StateDep, caller: CallerDep) -> Resp
 
 
 @ours.delete("/jobs/{job_id}/favourite", status_code=204)
-async def remove_favourite(job_id: int, state: StateDep, caller: CallerDep) -> Response:
+async def remove_favourite(job_id: RowId, state: StateDep, caller: CallerDep) -> Response:
     """Unmark a favourite job."""
     async with unit_of_work(state, write=True) as session:
         await QaasJobs(state).favourite(session, caller, job_id, False)

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 
 from qstation.schemas.qaas_v1 import CalibrationWrite, RuncardWrite
 from qstation.server.deps import StateDep, unit_of_work
+from qstation.server.guard import RowId
 from qstation.server.qaas.devices import DeviceCatalog
 from qstation.server.qaas.errors import PREFIX
 from qstation.server.qaas.identity import CallerDep
@@ -40,12 +41,12 @@ def _routes(kind: RecordKind, path: str, write: Any) -> None:
             )
         return page.envelope(items, total)
 
-    async def get(record_id: int, state: StateDep, caller: CallerDep) -> dict[str, Any]:
+    async def get(record_id: RowId, state: StateDep, caller: CallerDep) -> dict[str, Any]:
         async with unit_of_work(state) as session:
             return await _records(state, kind).get(session, caller, record_id)
 
     async def update(
-        record_id: int,
+        record_id: RowId,
         body: write,
         state: StateDep,
         caller: CallerDep,
@@ -53,7 +54,7 @@ def _routes(kind: RecordKind, path: str, write: Any) -> None:
         async with unit_of_work(state, write=True) as session:
             return await _records(state, kind).update(session, caller, record_id, body)
 
-    async def delete(record_id: int, state: StateDep, caller: CallerDep) -> Response:
+    async def delete(record_id: RowId, state: StateDep, caller: CallerDep) -> Response:
         async with unit_of_work(state, write=True) as session:
             await _records(state, kind).delete(session, caller, record_id)
         return Response(status_code=204)

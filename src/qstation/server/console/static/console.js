@@ -1,5 +1,5 @@
-// Glue between the server's data and the vendored libraries: cytoscape.js lays out and
-// draws the chips, uPlot draws the plots. No layout or drawing of our own here.
+// Glue between the server's data and the vendored libraries: cytoscape.js draws the chips
+// (laid out on the server by rustworkx), uPlot draws the plots. No drawing of our own here.
 "use strict";
 
 const qstation = (window.qstation = { chips: {}, plots: [] });
@@ -40,10 +40,12 @@ function drawChip(box) {
   const metrics = JSON.parse(document.getElementById("metric-list").textContent);
   const info = box.querySelector(".hover");
   const canvas = box.querySelector(".chip");
+  const first = metrics.find(([k]) => k === document.getElementById("metric").value);
   const cy = cytoscape({
-    container: canvas, elements: chip.elements, layout: { name: "cose", animate: false,
-      randomize: false, nodeRepulsion: () => 6000, idealEdgeLength: () => 40 },
-    style: [], userZoomingEnabled: false, boxSelectionEnabled: false, autoungrabify: true,
+    container: canvas, elements: chip.elements,
+    layout: { name: "preset", fit: true, padding: 14 },  // laid out by the server
+    style: chipStyle(first[0], chip.ranges[first[0]], first[3]),
+    maxZoom: 1.6, userZoomingEnabled: false, boxSelectionEnabled: false, autoungrabify: true,
   });
   cy.on("mouseover tap", "node, edge", (ev) => { info.textContent = describe(ev.target, metrics); });
   cy.on("mouseout", "node, edge", () => { info.textContent = info.dataset.idle; });
@@ -53,15 +55,14 @@ function drawChip(box) {
     box.dataset.metric = metric;
   };
   qstation.chips[box.dataset.qc] = { cy, show };
+  box.dataset.metric = first[0];
   return show;
 }
 
 function initChips() {
   const picker = document.getElementById("metric");
   const shows = [...document.querySelectorAll(".chip-box")].map(drawChip);
-  const apply = () => shows.forEach((show) => show(picker.value));
-  picker.addEventListener("change", apply);
-  apply();
+  picker.addEventListener("change", () => shows.forEach((show) => show(picker.value)));
 }
 
 function lineChart(target, title, times, series, unit) {

@@ -1,7 +1,7 @@
 """The W3C trace context a job was submitted under, for the worker's execution span.
 
 Revision ID: 0009
-Revises: 0004
+Revises: 0005
 """
 
 import sqlalchemy as sa
