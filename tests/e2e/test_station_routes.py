@@ -49,10 +49,13 @@ def test_artifacts_decode_with_iqms_tools(test_client: Any, qc: str) -> None:
     assert {f"{q}__drive.awg" for q in qubits} <= set(properties)
     for line in topology.probe_lines:
         assert f"{line}__readout" in properties
-    # Every drive takes feedback from the probe line that reads its qubit.
+    # Every drive takes feedback from every probe line, as cc_prx does on the circuit path.
+    lines = sorted(f"{line}__readout" for line in topology.probe_lines)
     for q in qubits:
-        (source,) = properties[f"{q}__drive.awg"].fast_feedback_sources
-        assert source == f"{topology.component_to_probe_line[q]}__readout"
+        assert sorted(properties[f"{q}__drive.awg"].fast_feedback_sources) == lines
+        assert settings[f"{q}__drive"].awg.feedback_sources.value == [
+            f"{line}__readout" for line in topology.probe_lines_sorted
+        ]
 
     about = test_client.get(f"/api/v1/quantum-computers/{qc}/artifacts/about").json()
     assert about["dut_label"] == design["cheddar"]["chip_label"]

@@ -17,6 +17,7 @@ from exa.common.qcm_data.chip_topology import sort_components
 from qstation.qpu.calibration import CalibrationData
 from qstation.qpu.device import DeviceSpec
 from qstation.qpu.pulse.config import ChannelConfig
+from qstation.qpu.pulse.station import feedback_sources
 from qstation.qpu.pulse.twin import CouplerPulse, PulseTwin, QubitPulse, granular
 
 Observation = tuple[str, Any, str]  # dut_field, value, unit
@@ -98,14 +99,15 @@ def compiler_observations(
 ) -> list[Observation]:
     """The observations IQM's standard compiler loads, for the gates ``cal`` offers."""
     out: list[Observation] = []
+    sources = feedback_sources(twin)
     for q, p in twin.qubits.items():
         if "prx" in spec.gates and cal.is_calibrated("prx", (q,)):
             out += _prx(p)
         out += _measure(p)
         if _feedback(spec, cal, q):
-            # One delay per feedback source of the drive: its own probe line.
+            # One delay per feedback source of the drive (every probe line), in their order.
             field = f"gates.cc_prx.prx_composite.{q}.control_delays"
-            out.append((field, [FEEDBACK_DELAY], "s"))
+            out.append((field, [FEEDBACK_DELAY] * len(sources), "s"))
         out.append((f"gates.reset_wait.reset_wait.{q}.duration", RESET_WAIT_T1 * p.t1, "s"))
     longest = RESET_WAIT_T1 * max(p.t1 for p in twin.qubits.values())
     for r in spec.computational_resonators:  # a resonator idles as long as the slowest qubit

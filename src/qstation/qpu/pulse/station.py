@@ -9,7 +9,8 @@ spec and the pulse-level view of its calibration set (:func:`.twin.pulse_twin`):
   convention (``QB1__drive``, ``TC-1-3__flux``, ``PL-1__readout``), with the read-only hardware
   properties IQM's compiler derives its channel model from, plus the common ``options``;
 - the channel properties: sample rate, granularity, minimum length and the instructions each
-  AWG and readout channel executes, and the fast-feedback sources of each drive;
+  AWG and readout channel executes, and the fast-feedback sources of each drive (every probe
+  line);
 - the experiment configuration (YAML) that tells IQM's tools to follow the naming convention.
 
 The calibration observations the compiler loads live in :mod:`.observations`.
@@ -67,6 +68,15 @@ def probe_lines(twin: PulseTwin) -> dict[str, list[str]]:
     for q, p in twin.qubits.items():
         lines.setdefault(p.probe_line, []).append(q)
     return lines
+
+
+def feedback_sources(twin: PulseTwin) -> list[str]:
+    """The readouts every drive takes real-time feedback from: all probe lines.
+
+    The circuit path lets a ``cc_prx`` act on any qubit's measurement, so the station routes
+    feedback from every probe line to every drive (IQM's clients then see one feedback group).
+    """
+    return [f"{line}__readout" for line in probe_lines(twin)]
 
 
 def probe_center_frequency(twin: PulseTwin, line: str) -> float:
@@ -156,7 +166,7 @@ def settings_node(spec: DeviceSpec, twin: PulseTwin, shots: int = 1000) -> Setti
             f"{q}__drive",
             frequency=_setting("frequency", p.frequency, "Hz"),
             status=_setting("status", True, kind=DataType.BOOLEAN),
-            awg=_awg(twin, [f"{p.probe_line}__readout"]),
+            awg=_awg(twin, feedback_sources(twin)),
         )
     for q in fast_flux_qubits(spec):
         children[f"{q}__flux"] = SettingNode(f"{q}__flux", awg=_awg(twin, []))
@@ -187,11 +197,11 @@ def channel_properties(spec: DeviceSpec, twin: PulseTwin) -> dict[str, ChannelPr
         "instruction_duration_min": INSTRUCTION_MIN,
     }
     props: dict[str, ChannelProperties] = {}
-    for q, p in twin.qubits.items():
+    for q in twin.qubits:
         props[f"{q}__drive.awg"] = AWGProperties(
             **common,
             compatible_instructions=DRIVE_INSTRUCTIONS,
-            fast_feedback_sources=[f"{p.probe_line}__readout"],
+            fast_feedback_sources=feedback_sources(twin),
         )
     for component in [*fast_flux_qubits(spec), *twin.couplers]:
         props[f"{component}__flux.awg"] = AWGProperties(

@@ -1,7 +1,7 @@
 """Fast feedback through IQM's compiler: ``cc_prx`` and the conditional ``reset``.
 
 Both read ``control_delays`` of ``cc_prx`` from the calibration set, one delay per feedback
-source of the drive (the probe line that reads the qubit).
+source of the drive (every probe line, so feedback crosses probe lines as on the circuit path).
 """
 
 from __future__ import annotations
@@ -45,6 +45,20 @@ def test_cc_prx_compiles_to_a_conditional_pulse(name: str) -> None:
             Op(name="measure", locus=("QB1",), args={"key": "f"}),
             Op(name="cc_prx", locus=("QB2",), args=feedback),
             Op(name="measure", locus=("QB2",), args={"key": "m"}),
+        ],
+    )
+    assert ConditionalInstruction.__name__ in kinds
+
+
+def test_feedback_crosses_probe_lines() -> None:
+    # On lattice-20, QB1 is read on PL-1 and QB10 on PL-2; the circuit path allows this cc_prx.
+    feedback = {"angle": math.pi, "phase": 0.0, "feedback_qubit": "QB1", "feedback_key": "f"}
+    kinds = _compile(
+        "lattice-20",
+        [
+            Op(name="measure", locus=("QB1",), args={"key": "f"}),
+            Op(name="cc_prx", locus=("QB10",), args=feedback),
+            _measure("QB10"),
         ],
     )
     assert ConditionalInstruction.__name__ in kinds
