@@ -200,9 +200,9 @@ def report(client: Any, qc: str) -> None:
     """Print calibrated vs measured for every qubit of ``qc`` and one coupler."""
     values = published(client, qc)
     qubits = sorted({k.split(".")[2] for k in values if k.endswith(".t1_time")})
-    print(f"| {qc} qubit | T1 cal / meas (µs) | T2 cal / meas (µs) | p01 cal / meas "
-          "| p10 cal / meas | prx error cal / RB |")
-    print("|---|---|---|---|---|---|")
+    print(f"| {qc} qubit | T1 cal / meas (µs) | T2* cal / meas (µs) | T2-echo cal / meas (µs) "
+          "| p01 cal / meas | p10 cal / meas | prx error cal / RB |")
+    print("|---|---|---|---|---|---|---|")
     for q in qubits:
         prx_err_cal = 1 - prx_fidelity(values, q)
         err = rb_prx(client, qc, q)
@@ -212,7 +212,9 @@ def report(client: Any, qc: str) -> None:
         print(f"| {q} | {values[f'characterization.model.{q}.t1_time'] * 1e6:.1f} / "
               f"{t1(client, qc, q) * 1e6:.1f} | "
               f"{values[f'characterization.model.{q}.t2_time'] * 1e6:.1f} / "
-              f"{t2_ramsey(client, qc, q) * 1e6:.1f} | {cal01:.4f} / {p01:.4f} | "
+              f"{t2_ramsey(client, qc, q) * 1e6:.1f} | "
+              f"{values[f'characterization.model.{q}.t2_echo_time'] * 1e6:.1f} / "
+              f"{t2_echo(client, qc, q) * 1e6:.1f} | {cal01:.4f} / {p01:.4f} | "
               f"{cal10:.4f} / {p10:.4f} | {prx_err_cal:.5f} / {err:.5f} |")
     cz = next((k for k in values if k.startswith("metrics.irb.cz")), None)
     if cz is not None:
