@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, or_, select, update
+from sqlalchemy import LargeBinary, Text, and_, bindparam, exists, or_, select, update
 from sqlalchemy.engine import Connection
 
 from qstation.queue.liveness import dead_workers
@@ -78,6 +78,15 @@ _FINISH = (
     )
 )
 _ADD_RESULT = orm.JOB_RESULTS.insert()
+# On PostgreSQL a job's end and its results go in one statement, one round trip: the
+# results row is inserted only if the guarded UPDATE ended the job.
+_ENDED = _FINISH.returning(JOBS.c.id).cte("ended")
+_FINISH_WITH_RESULTS = orm.JOB_RESULTS.insert().from_select(
+    ["job_id", "measurements", "counts", "sweep_results"],
+    select(_ENDED.c.id, bindparam("measurements", type_=Text()),
+           bindparam("counts", type_=Text()),
+           bindparam("sweep_results", type_=LargeBinary())),
+)
 _ADD_EVENT = orm.JOB_EVENTS.insert()
 _claim_statements: dict[str, Any] = {}
 
@@ -149,18 +158,34 @@ def _claim_statement(dialect: str) -> Any:
     return stmt
 
 
-def claim(conn: Connection, qcs: Sequence[str], worker_id: str, lease_s: float) -> Claimed | None:
+def claim(
+    conn: Connection, qcs: Sequence[str], worker_id: str, lease_s: float, *,
+    held: str | None = None,
+) -> Claimed | None:
     """Claim the oldest runnable job of ``qcs`` (FIFO, or of an open timeslot), or None.
 
-    The caller commits.
+    ``held``: the machine whose processing job this transaction has just ended (the job's
+    row stays locked until commit). The caller commits.
     """
     dialect = conn.dialect.name
+    if dialect == "postgresql" and held is not None:
+        # Until this transaction commits, every other claimer still sees ``held`` busy
+        # with the job it ended, so its next job is taken without locking the machines.
+        nxt = _claim(conn, dialect, [held], worker_id, lease_s)
+        if nxt is not None or set(qcs) == {held}:
+            return nxt
     machines = list(qcs)
     if dialect == "postgresql":
         # Lock the machines' rows: concurrent workers then never claim two jobs of one.
         machines = list(conn.execute(_LOCK_MACHINES, {"qcs": machines}).scalars())
         if not machines:
             return None
+    return _claim(conn, dialect, machines, worker_id, lease_s)
+
+
+def _claim(
+    conn: Connection, dialect: str, machines: list[str], worker_id: str, lease_s: float
+) -> Claimed | None:
     now = time.time()
     params = {"machines": machines, "worker": worker_id, "lease": now + lease_s, "now": now}
     row = conn.execute(_claim_statement(dialect), params).one_or_none()
@@ -201,14 +226,22 @@ def finish(
         "job_id_": claimed.id, "worker": worker_id, "new_status": status, "now": now,
         "errors": errors or [],
     }
-    if not conn.execute(_FINISH, params).rowcount:
+    combined = results is not None and conn.dialect.name == "postgresql"
+    if combined:
+        assert results is not None
+        measurements, counts = results
+        params |= {"measurements": measurements, "counts": counts,
+                   "sweep_results": sweep_results}
+        if not conn.execute(_FINISH_WITH_RESULTS, params).rowcount:
+            return False
+    elif not conn.execute(_FINISH, params).rowcount:
         return False
     marks = [*stages, ("ready", now)] if status == "completed" else list(stages)
     if marks:
         conn.execute(_ADD_EVENT, [
             {"job_id": claimed.id, "source": SOURCE, "status": st, "ts": ts} for st, ts in marks
         ])
-    if results is not None:
+    if results is not None and not combined:
         measurements, counts = results
         conn.execute(_ADD_RESULT, {"job_id": claimed.id, "measurements": measurements,
                                    "counts": counts, "sweep_results": sweep_results})

@@ -163,19 +163,21 @@ class Worker:
             with self._lookups.connect() as conn:
                 if not q.claimable(conn, qcs):
                     return None
+        held = None
         with self._db.begin() as conn:
             if done is not None:
                 claimed, status, errors, outcome = done
                 results = (outcome.measurements, outcome.counts) if outcome else None
                 stages = outcome.stages if outcome else ()
                 sweep = outcome.sweep_results if outcome else None
-                if not q.finish(conn, claimed, self.id, status, errors=errors, results=results,
-                                stages=stages, sweep_results=sweep):
+                if q.finish(conn, claimed, self.id, status, errors=errors, results=results,
+                            stages=stages, sweep_results=sweep):
+                    held = claimed.quantum_computer
+                    observe.job_finished(conn, claimed.id)
+                else:
                     log.warning("job %s was reclaimed or deleted meanwhile; result dropped",
                                 claimed.id)
-                else:
-                    observe.job_finished(conn, claimed.id)
-            nxt = q.claim(conn, qcs, self.id, self.lease_s) if claim_next else None
+            nxt = q.claim(conn, qcs, self.id, self.lease_s, held=held) if claim_next else None
         if done is not None:
             self.notifier.publish(JOB, done[0].id)
             self.notifier.publish(DONE, done[0].id)

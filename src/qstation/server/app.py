@@ -18,6 +18,7 @@ from qstation import __version__
 from qstation.queue.notify import LocalNotifier, Notifier
 from qstation.schemas.iqm_v1 import ErrorBody
 from qstation.server import console, metrics, ours, qaas
+from qstation.server.backpressure import SubmissionLimit
 from qstation.server.bookings import routes as bookings
 from qstation.server.config import Settings
 from qstation.server.deps import AppState, unit_of_work
@@ -179,6 +180,9 @@ def create_app(settings: Settings | None = None, *, notifier: Notifier | None = 
     app.add_middleware(ObserveMiddleware, access=access, as_json=settings.access_log_json)
     tracing.instrument_app(app)  # when the OTEL_* variables ask for traces
     app.add_middleware(RequestGuard)
+    app.add_middleware(
+        SubmissionLimit, limit=settings.max_concurrent_submissions, render=_error
+    )
     app.include_router(discovery.router)
     app.include_router(jobs.router)
     app.include_router(ours.router)
