@@ -52,6 +52,7 @@ class ScenarioRunner:
 
     server_url: str
     log_dir: Path
+    timeout_s: float = SCRIPT_TIMEOUT_S
     _reports: dict[tuple[str, str], dict[str, Any] | ScriptFailed] = field(default_factory=dict)
 
     def report(self, venv: ClientVenv, script: str) -> dict[str, Any]:
@@ -76,11 +77,11 @@ class ScenarioRunner:
                 proc = subprocess.run(
                     [str(venv.python), str(path), self.server_url],
                     cwd=SCRIPTS_DIR, env=script_env(), stdout=subprocess.PIPE, stderr=stderr,
-                    timeout=SCRIPT_TIMEOUT_S, check=False,
+                    timeout=self.timeout_s, check=False,
                 )
             except subprocess.TimeoutExpired as err:
                 raise ScriptFailed(
-                    f"{script} (iqm-client {venv.version}) ran over {SCRIPT_TIMEOUT_S} s\n"
+                    f"{script} (iqm-client {venv.version}) ran over {self.timeout_s} s\n"
                     f"{_tail(log)}"
                 ) from err
         elapsed = time.monotonic() - started

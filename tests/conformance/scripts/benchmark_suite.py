@@ -1,0 +1,178 @@
+"""IQM's open benchmark suite (``iqm-benchmarks`` 3.x) and qiskit-experiments, unmodified.
+
+Runs in the benchmark venv (``iqm-benchmarks``, ``qiskit-experiments`` and the official
+``iqm-client[qiskit]`` 36 they bring) against a qstation server, with small sizes so the whole
+script takes a few minutes of CPU. The server runs with its circuit-duration guard off
+(``QSTATION_MAX_CIRCUIT_DURATION_OVER_T2=0``): the coherence sweeps outlast T2 on purpose.
+Each scenario returns the benchmark's own observations (name, qubits, value, uncertainty);
+``tests/conformance/test_benchmark_suite.py`` compares them with the published calibration.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from _harness import Context, run
+from iqm.qiskit_iqm import IQMProvider
+
+
+def _backend(ctx: Context, qc: str) -> Any:
+    return IQMProvider(ctx.url, quantum_computer=qc).get_backend()
+
+
+def _observations(benchmark: Any) -> list[dict[str, Any]]:
+    benchmark.run()
+    result = benchmark.analyze()
+    return [
+        {
+            "name": o.name,
+            "qubits": o.identifier.string_identifier,
+            "value": None if o.value is None else float(o.value),
+            "uncertainty": None if o.uncertainty is None else float(o.uncertainty),
+        }
+        for o in result.observations
+    ]
+
+
+def ghz(ctx: Context) -> Any:
+    from iqm.benchmarks.entanglement.ghz import GHZBenchmark, GHZConfiguration
+
+    config = GHZConfiguration(custom_qubits_array=[[0, 1, 2, 3]], shots=1000, mit_shots=1000)
+    return _observations(GHZBenchmark(_backend(ctx, "lattice-20"), config))
+
+
+def clops(ctx: Context) -> Any:
+    from iqm.benchmarks.quantum_volume.clops import CLOPSBenchmark, CLOPSConfiguration
+
+    config = CLOPSConfiguration(qubits=[0, 1, 3], num_circuits=10, num_updates=2, num_shots=50)
+    benchmark = CLOPSBenchmark(_backend(ctx, "lattice-20"), config)
+    observations = _observations(benchmark)
+    attrs = benchmark.runs[-1].dataset.attrs
+    times = {k: v for k, v in attrs.items() if "time" in k and isinstance(v, int | float)}
+    return {"observations": observations, "times": times}
+
+
+def quantum_volume(ctx: Context) -> Any:
+    from iqm.benchmarks.quantum_volume.quantum_volume import (
+        QuantumVolumeBenchmark,
+        QuantumVolumeConfiguration,
+    )
+
+    config = QuantumVolumeConfiguration(
+        num_circuits=30, shots=200, custom_qubits_array=[[0, 1, 3]], rem=False
+    )
+    return _observations(QuantumVolumeBenchmark(_backend(ctx, "lattice-20"), config))
+
+
+def clifford_rb(ctx: Context) -> Any:
+    from iqm.benchmarks.randomized_benchmarking.clifford_rb.clifford_rb import (
+        CliffordRandomizedBenchmarking,
+        CliffordRBConfiguration,
+    )
+
+    config = CliffordRBConfiguration(
+        qubits_array=[[0], [1]],
+        sequence_lengths=[1, 30, 80, 160],
+        num_circuit_samples=6,
+        shots=400,
+        parallel_execution=True,
+    )
+    return _observations(CliffordRandomizedBenchmarking(_backend(ctx, "star-5"), config))
+
+
+def interleaved_rb(ctx: Context) -> Any:
+    from iqm.benchmarks.randomized_benchmarking.interleaved_rb.interleaved_rb import (
+        InterleavedRandomizedBenchmarking,
+        InterleavedRBConfiguration,
+    )
+
+    config = InterleavedRBConfiguration(
+        qubits_array=[[0, 1]],
+        sequence_lengths=[1, 5, 10, 20],
+        num_circuit_samples=10,
+        shots=400,
+        interleaved_gate="CZGate",
+    )
+    return _observations(InterleavedRandomizedBenchmarking(_backend(ctx, "lattice-20"), config))
+
+
+def eplg(ctx: Context) -> Any:
+    from iqm.benchmarks.randomized_benchmarking.eplg.eplg import (
+        EPLGBenchmark,
+        EPLGConfiguration,
+    )
+
+    config = EPLGConfiguration(
+        custom_qubits_array=[(0, 1), (1, 4), (4, 3)],
+        drb_depths=[1, 4, 8, 16],
+        drb_circuit_samples=5,
+        shots=300,
+    )
+    return _observations(EPLGBenchmark(_backend(ctx, "lattice-20"), config))
+
+
+def _coherence(ctx: Context, experiment: str) -> Any:
+    from iqm.benchmarks.coherence.coherence import CoherenceBenchmark, CoherenceConfiguration
+
+    config = CoherenceConfiguration(
+        delays=[float(t) for t in np.linspace(0.0, 100e-6, 12)],
+        qubits_to_plot=[0, 1],
+        coherence_exp=experiment,
+        shots=1000,
+    )
+    return _observations(CoherenceBenchmark(_backend(ctx, "star-5"), config))
+
+
+def coherence_t1(ctx: Context) -> Any:
+    return _coherence(ctx, "t1")
+
+
+def coherence_t2_echo(ctx: Context) -> Any:
+    return _coherence(ctx, "t2_echo")
+
+
+def qiskit_experiments(ctx: Context) -> Any:
+    """T1, T2Ramsey, T2Hahn and StandardRB on QB1 of star-5 through the official adapter."""
+    from qiskit_experiments.library import T1, StandardRB, T2Hahn, T2Ramsey
+
+    backend = _backend(ctx, "star-5")
+    delays = [float(t) for t in np.linspace(1e-6, 100e-6, 15)]
+    experiments = {
+        "T1": T1([0], delays=delays),
+        "T2Ramsey": T2Ramsey(
+            [0], delays=[float(t) for t in np.linspace(1e-6, 45e-6, 25)], osc_freq=1e5
+        ),
+        "T2Hahn": T2Hahn([0], delays=[float(t) for t in np.linspace(0.0, 40e-6, 15)]),
+        "StandardRB": StandardRB([0], lengths=[1, 30, 80, 160], num_samples=6, seed=3),
+    }
+    out: dict[str, Any] = {}
+    for name, experiment in experiments.items():
+        experiment.set_run_options(shots=1000)
+        data = experiment.run(backend).block_for_results(timeout=300)
+        for result in data.analysis_results(dataframe=True).itertuples():
+            value = result.value
+            nominal = getattr(value, "nominal_value", value)
+            error = getattr(value, "std_dev", None)
+            if isinstance(nominal, int | float):
+                out[f"{name}.{result.name}"] = {
+                    "value": float(nominal),
+                    "uncertainty": None if error is None else float(error),
+                }
+    return out
+
+
+if __name__ == "__main__":
+    run(
+        {
+            "ghz": ghz,
+            "clops": clops,
+            "quantum_volume": quantum_volume,
+            "clifford_rb": clifford_rb,
+            "interleaved_rb": interleaved_rb,
+            "eplg": eplg,
+            "coherence_t1": coherence_t1,
+            "coherence_t2_echo": coherence_t2_echo,
+            "qiskit_experiments": qiskit_experiments,
+        }
+    )
