@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     max_circuits: int = 1_000
     max_payload_bytes: int = 16 * 1024 * 1024
     # Submissions in progress past which new ones are shed with 429 (0: never shed).
-    max_concurrent_submissions: int = 256
+    max_concurrent_submissions: int = 1024
     #: Per-user quotas (None: unlimited), refused with 429 and Retry-After: unfinished
     #: (waiting or processing) jobs at once, and shots x circuits per UTC day.
     max_queued_jobs: int | None = None
