@@ -39,6 +39,21 @@ class Stages:
     def __init__(self) -> None:
         self.marks: list[tuple[str, float]] = []
 
+    @classmethod
+    def received(cls) -> Stages:
+        """Marks of a submission just received: ``received`` and ``validation_started``."""
+        stages = cls()
+        stages.mark("validation_started", stages.mark("received"))
+        return stages
+
+    def at(self, stage: str) -> float:
+        """When ``stage`` was marked (its first mark)."""
+        return next(ts for name, ts in self.marks if name == stage)
+
+    def handover(self, ended: str, started: str) -> None:
+        """Mark the end of one stage and the start of the next at the same instant."""
+        self.mark(started, self.mark(ended))
+
     def mark(self, stage: str, ts: float | None = None) -> float:
         """Record ``stage`` now (or at ``ts``); returns the timestamp."""
         if stage not in ORDER:

@@ -23,7 +23,7 @@ from qstation.qpu.pulse.definition import DefinitionError
 from qstation.qpu.pulse.validate import Checked, Limits, validate_run
 from qstation.queue.stages import Stages
 from qstation.server.devices.service import Calibration
-from qstation.server.errors import BadRequest, Conflict, NotFound, NotImplementedOnTwin
+from qstation.server.errors import BadRequest, NotFound, NotImplementedOnTwin
 from qstation.server.jobs.service import SERVER, JobService, Stored
 from qstation.store.repositories import JobRecord, JobRepository
 
@@ -100,25 +100,19 @@ async def validate(
         NotFound: unknown quantum computer.
         Conflict: the quantum computer is in maintenance.
     """
-    stages = Stages()
-    received = stages.mark("received")
-    stages.mark("validation_started", received)
-    if (await jobs.devices.get(session, qc)).status == "maintenance":
-        raise Conflict(
-            f"quantum computer {qc!r} is in maintenance and accepts no new jobs",
-            error_code="QC_IN_MAINTENANCE",
-        )
-    stages.mark("fetch_calibration_started", stages.mark("validation_ended"))
+    stages = Stages.received()
+    await jobs.require_online(session, qc)
+    stages.handover("validation_ended", "fetch_calibration_started")
     # The physics a run meets is the computer's current calibration set.
     cal = await jobs.devices.runnable_calibration(session, qc, "default")
     # Compilation of a run: decoding the definition and checking it against the channels.
-    stages.mark("compilation_started", stages.mark("fetch_calibration_ended"))
+    stages.handover("fetch_calibration_ended", "compilation_started")
     try:
         checked = await asyncio.to_thread(check, body, cal, limits(jobs))
     except DefinitionError as err:
         raise BadRequest(str(err), error_code=err.code) from err
     stages.mark("compilation_ended")
-    return RunSubmission(qc, body, checked, cal, use_timeslot, received, stages)
+    return RunSubmission(qc, body, checked, cal, use_timeslot, stages.at("received"), stages)
 
 
 async def store(

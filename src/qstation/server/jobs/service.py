@@ -129,27 +129,35 @@ class JobService:
             NotFound: unknown quantum computer or calibration set.
             Conflict: the quantum computer is in maintenance.
         """
-        stages = Stages()
-        received = stages.mark("received")
-        stages.mark("validation_started", received)
+        stages = Stages.received()
+        await self.require_online(session, qc)
+        # Parsing, validation and compilation cost up to seconds for the largest bodies:
+        # they run on a thread so the event loop keeps answering other requests.
+        request = await asyncio.to_thread(_parse_request, body)
+        self._check_limits(request)
+        stages.handover("validation_ended", "fetch_calibration_started")
+        cal_ref = str(request.calibration_set_id) if request.calibration_set_id else "default"
+        cal = await self.devices.runnable_calibration(session, qc, cal_ref)
+        # Compilation: each circuit lowered onto the chip and checked against it.
+        stages.handover("fetch_calibration_ended", "compilation_started")
+        await asyncio.to_thread(self._check_circuits, request, cal)
+        stages.mark("compilation_ended")
+        received = stages.at("received")
+        return Submission(qc, request, cal, body.decode("utf-8"), use_timeslot, received, stages)
+
+    async def require_online(self, session: AsyncSession, qc: str) -> None:
+        """Refuse new jobs for a quantum computer in maintenance (circuit and run jobs alike).
+
+        Raises:
+            NotFound: unknown quantum computer.
+            Conflict: the quantum computer is in maintenance.
+        """
         if (await self.devices.get(session, qc)).status == "maintenance":
             raise Conflict(
                 f"quantum computer {qc!r} is in maintenance and accepts no new jobs; queued "
                 f"jobs are kept and run when an administrator sets it online",
                 error_code="QC_IN_MAINTENANCE",
             )
-        # Parsing, validation and compilation cost up to seconds for the largest bodies:
-        # they run on a thread so the event loop keeps answering other requests.
-        request = await asyncio.to_thread(_parse_request, body)
-        self._check_limits(request)
-        stages.mark("fetch_calibration_started", stages.mark("validation_ended"))
-        cal_ref = str(request.calibration_set_id) if request.calibration_set_id else "default"
-        cal = await self.devices.runnable_calibration(session, qc, cal_ref)
-        # Compilation: each circuit lowered onto the chip and checked against it.
-        stages.mark("compilation_started", stages.mark("fetch_calibration_ended"))
-        await asyncio.to_thread(self._check_circuits, request, cal)
-        stages.mark("compilation_ended")
-        return Submission(qc, request, cal, body.decode("utf-8"), use_timeslot, received, stages)
 
     def _check_limits(self, request: CircuitJobRequest) -> None:
         s = self.settings
