@@ -84,14 +84,7 @@ def qaas_app(tmp_path: Path, *, auth: bool = True, **settings: Any) -> Iterator[
     ):
         harness = QaasHarness(http)
         if auth:
-            grant = {"grant_type": "password", "username": "admin", "password": ADMIN_PASSWORD}
-            login = http.post("/qstation/v1/auth/token", json=grant).json()["access_token"]
-            token = http.post(
-                "/qstation/v1/tokens",
-                json={"label": "e2e"},
-                headers={"Authorization": f"Bearer {login}"},
-            ).json()["token"]
-            harness.admin_headers = {"Authorization": f"Bearer {token}"}
+            harness.admin_headers = {"Authorization": f"Bearer {_admin_api_token(http)}"}
             harness.add_key("admin", "admin")
             harness.add_user("user", "alice")
             harness.add_user("member", "bob", member=True)
@@ -99,3 +92,21 @@ def qaas_app(tmp_path: Path, *, auth: bool = True, **settings: Any) -> Iterator[
         else:
             harness.keys = {role: (role, "any-key") for role in ("user", "member", "admin")}
         yield harness
+
+
+def _admin_api_token(http: Any) -> str:
+    """A long-lived admin API token, minted with a fresh login.
+
+    Some harnesses run with one-second access tokens; on a loaded machine the login token
+    can lapse before it is used, so a 401 here means "log in again", a few times at most.
+    """
+    grant = {"grant_type": "password", "username": "admin", "password": ADMIN_PASSWORD}
+    for _ in range(5):
+        login = http.post("/qstation/v1/auth/token", json=grant).json()["access_token"]
+        answer = http.post(
+            "/qstation/v1/tokens", json={"label": "e2e"}, headers={"Authorization": f"Bearer {login}"}
+        )
+        if answer.status_code != 401:
+            answer.raise_for_status()
+            return str(answer.json()["token"])
+    raise AssertionError(f"could not mint an admin token: {answer.status_code} {answer.text}")
