@@ -1,8 +1,9 @@
 """A maximal valid submission does not stall the service: health is answered meanwhile.
 
-The job's parsing, validation and compilation run off the event loop. Measured in one run
-as ratios (no absolute time): while a ~14 MB job of 2x10^5 instructions is being accepted,
-health requests keep completing, each in a small fraction of the submission's time.
+The job's parsing, validation and compilation run in the checker process, off the server's
+own. Measured in one run as ratios (no absolute time): while a ~14 MB job of 2x10^5
+instructions is being accepted, health requests keep completing, each in a small fraction
+of the submission's time; a large job the chip cannot run gets the same 400 as a small one.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ pytestmark = pytest.mark.timeout(300)
 INSTRUCTIONS = 200_000
 
 
-def _maximal_job() -> bytes:
+def _maximal_job(last: str = "QB1") -> bytes:
     prx = {"name": "prx", "locus": ["QB1"], "args": {"angle": 0.5, "phase": 0.0}}
-    measure = {"name": "measure", "locus": ["QB1"], "args": {"key": "m"}}
+    measure = {"name": "measure", "locus": [last], "args": {"key": "m"}}
     circuit = {"name": "long", "instructions": [prx] * (INSTRUCTIONS - 1) + [measure]}
     # The duration rule is off: the job is valid, only big.
     return orjson.dumps({"circuits": [circuit], "shots": 10, "max_circuit_duration_over_t2": 0})
@@ -60,6 +61,11 @@ def test_health_is_answered_while_a_maximal_job_is_accepted(tmp_path: Path) -> N
             latencies.append((before, time.perf_counter()))
             time.sleep(0.01)
         sender.join()
+        refused = http.post("/api/v1/jobs/star-5/circuit", content=_maximal_job(last="QB9"),
+                            headers={"Content-Type": "application/json"})
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["error_code"] == "CIRCUIT_VALIDATION_FAILED"
+    assert "QB9" in refused.json()["message"]
     assert outcome["status"] == 200
     start, end = float(outcome["start"]), float(outcome["end"])  # type: ignore[arg-type]
     during = [b - a for a, b in latencies if a >= start and b <= end]
@@ -69,4 +75,4 @@ def test_health_is_answered_while_a_maximal_job_is_accepted(tmp_path: Path) -> N
     slowest = max(during, default=0.0)
     print(f"submission {took:.2f} s; {len(during)} health answers, slowest {slowest:.3f} s")
     assert len(during) >= 10, (len(during), took)
-    assert max(during) < 0.15 * took, (max(during), took)
+    assert max(during) < 0.05 * took, (max(during), took)

@@ -166,6 +166,7 @@ def create_app(settings: Settings | None = None, *, notifier: Notifier | None = 
             if recal is not None:
                 recal.cancel()
             await state.notifier.close()
+            state.jobs.close()
             await engine.dispose()
 
     # /docs and /redoc come with the console, from bundled files (FastAPI's use CDNs).

@@ -25,7 +25,7 @@ from qstation.server.auth.service import AuthService
 from qstation.server.auth.throttle import login_attempt
 from qstation.server.deps import Principal, PrincipalDep, StateDep, unit_of_work
 from qstation.server.errors import BadRequest, Unauthorized
-from qstation.server.jobs.service import parse_body
+from qstation.server.jobs.checks import parse_body
 
 router = APIRouter(prefix="/qstation/v1")
 

@@ -7,23 +7,17 @@ transaction; the server acknowledges it only after that transaction commits.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-import orjson
-from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from qstation.qpu.durations import circuit_duration
-from qstation.qpu.validate import CircuitValidationError, Compiler, RawInstruction
 from qstation.queue.stages import RANK, Stages
 from qstation.schemas.iqm_v1 import (
     TERMINAL,
-    CircuitJobRequest,
     ErrorBody,
     JobArtifactInfo,
     JobCompilation,
@@ -36,7 +30,9 @@ from qstation.server.bookings.service import waiting_message
 from qstation.server.config import Settings
 from qstation.server.deps import Principal
 from qstation.server.devices.service import Calibration, DeviceService
-from qstation.server.errors import BadRequest, Conflict, NotFound
+from qstation.server.errors import Conflict, DomainError, NotFound
+from qstation.server.jobs.checker import CheckerProcess
+from qstation.server.jobs.checks import LARGE_BODY, Checked, Limits, Refusal, check
 from qstation.server.usage.service import QuotaService
 from qstation.store.repositories import JobRecord, JobRepository
 from qstation.telemetry import metrics, tracing
@@ -59,56 +55,12 @@ class Submission:
     """A validated submission, ready to store."""
 
     qc: str
-    request: CircuitJobRequest
+    checked: Checked
     calibration: Calibration
     raw: str
     use_timeslot: bool
     received_at: float = field(default_factory=time.time)
     stages: Stages = field(default_factory=Stages)
-
-
-def parse_body(body: bytes) -> Any:
-    """Decode a JSON body; bare NaN/Infinity tokens (sent by IQM clients) are accepted."""
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:
-        try:
-            return json.loads(body)
-        except (ValueError, UnicodeDecodeError) as err:
-            raise BadRequest(f"malformed JSON body: {err}", error_code="MALFORMED_JSON") from err
-        except RecursionError:  # nested deeper than the parser recurses
-            raise BadRequest("malformed JSON body: nested too deeply",
-                             error_code="MALFORMED_JSON") from None
-
-
-#: Bodies from this size on are parsed by a decoder that lets the event loop's thread run.
-_LARGE_BODY = 1 << 20
-
-
-def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    # A Python-level hook: the C decoder calls it for every JSON object, and the
-    # interpreter can hand the GIL to the event loop at each call (orjson holds it for
-    # the whole parse, seconds for the largest bodies).
-    return dict(pairs)
-
-
-def _parse_large(body: bytes) -> Any:
-    try:
-        return json.loads(body, object_pairs_hook=_object)
-    except (ValueError, UnicodeDecodeError) as err:
-        raise BadRequest(f"malformed JSON body: {err}", error_code="MALFORMED_JSON") from err
-    except RecursionError:
-        raise BadRequest("malformed JSON body: nested too deeply",
-                         error_code="MALFORMED_JSON") from None
-
-
-def _parse_request(body: bytes) -> CircuitJobRequest:
-    data = parse_body(body) if len(body) < _LARGE_BODY else _parse_large(body)
-    try:
-        return CircuitJobRequest.model_validate(data)
-    except ValidationError as err:
-        raise BadRequest(f"invalid circuit job: {_pydantic_message(err)}",
-                         error_code="INVALID_REQUEST") from err
 
 
 class JobService:
@@ -118,6 +70,13 @@ class JobService:
         self.settings = settings
         self.devices = devices
         self.quotas = QuotaService(settings)
+        self.limits = Limits(settings.max_shots, settings.max_circuits,
+                             settings.max_circuit_duration_over_t2)
+        self.checker = CheckerProcess()
+
+    def close(self) -> None:
+        """Release what the service holds beyond the request path (the checker process)."""
+        self.checker.close()
 
     async def validate(
         self, session: AsyncSession, qc: str, body: bytes, use_timeslot: bool
@@ -131,19 +90,42 @@ class JobService:
         """
         stages = Stages.received()
         await self.require_online(session, qc)
-        # Parsing, validation and compilation cost up to seconds for the largest bodies:
-        # they run on a thread so the event loop keeps answering other requests.
-        request = await asyncio.to_thread(_parse_request, body)
-        self._check_limits(request)
-        stages.handover("validation_ended", "fetch_calibration_started")
-        cal_ref = str(request.calibration_set_id) if request.calibration_set_id else "default"
-        cal = await self.devices.runnable_calibration(session, qc, cal_ref)
-        # Compilation: each circuit lowered onto the chip and checked against it.
-        stages.handover("fetch_calibration_ended", "compilation_started")
-        await asyncio.to_thread(self._check_circuits, request, cal)
-        stages.mark("compilation_ended")
+        # Most jobs ask for the default set: it is fetched first (a cached lookup), so that
+        # one pass of the checks decodes, validates and compiles them.
+        default = await self._default_calibration(session, qc)
+        checked = await self._check(body, default)
+        cal = default
+        if checked.compiled_with is None:  # another set than the default
+            stages.handover("validation_ended", "fetch_calibration_started")
+            cal = await self.devices.runnable_calibration(session, qc, checked.calibration_ref)
+            stages.handover("fetch_calibration_ended", "compilation_started")
+            checked = await self._check(body, cal)
+        else:
+            stages.mark("validation_ended", checked.validated_at)
+            for stage in ("fetch_calibration_started", "fetch_calibration_ended",
+                          "compilation_started"):
+                stages.mark(stage, checked.validated_at)
+        assert cal is not None and checked.compiled_at is not None
+        stages.mark("compilation_ended", checked.compiled_at)
         received = stages.at("received")
-        return Submission(qc, request, cal, body.decode("utf-8"), use_timeslot, received, stages)
+        return Submission(qc, checked, cal, body.decode("utf-8"), use_timeslot, received, stages)
+
+    async def _default_calibration(self, session: AsyncSession, qc: str) -> Calibration | None:
+        try:
+            return await self.devices.runnable_calibration(session, qc, "default")
+        except DomainError:  # none runnable: the job may still name one that is
+            return None
+
+    async def _check(self, body: bytes, cal: Calibration | None) -> Checked:
+        # Decoding, validation and compilation cost up to seconds for the largest bodies:
+        # they run off the event loop's thread, and the largest off its process.
+        if len(body) >= LARGE_BODY:
+            verdict = await self.checker.check(body, self.limits, cal)
+        else:
+            verdict = await asyncio.to_thread(check, body, self.limits, cal)
+        if isinstance(verdict, Refusal):
+            raise verdict.error()
+        return verdict
 
     async def require_online(self, session: AsyncSession, qc: str) -> None:
         """Refuse new jobs for a quantum computer in maintenance (circuit and run jobs alike).
@@ -157,47 +139,6 @@ class JobService:
                 f"quantum computer {qc!r} is in maintenance and accepts no new jobs; queued "
                 f"jobs are kept and run when an administrator sets it online",
                 error_code="QC_IN_MAINTENANCE",
-            )
-
-    def _check_limits(self, request: CircuitJobRequest) -> None:
-        s = self.settings
-        if not 0 < request.shots <= s.max_shots:
-            raise BadRequest(f"shots must be between 1 and {s.max_shots}, got {request.shots}",
-                             error_code="INVALID_SHOTS")
-        if len(request.circuits) > s.max_circuits:
-            raise BadRequest(
-                f"a job holds at most {s.max_circuits} circuits, got {len(request.circuits)}",
-                error_code="TOO_MANY_CIRCUITS",
-            )
-
-    def _check_circuits(self, request: CircuitJobRequest, cal: Calibration) -> None:
-        compiler = Compiler(cal.spec, cal.data, move_gate_validation=request.move_gate_validation)
-        mapping = request.mapping()
-        ratio = request.max_circuit_duration_over_t2
-        if ratio is None:
-            ratio = self.settings.max_circuit_duration_over_t2
-        for circuit in request.circuits:
-            raw = (RawInstruction(i.name, i.locus, i.args) for i in circuit.instructions)
-            try:
-                program = compiler.compile(circuit.name, raw, mapping)
-            except CircuitValidationError as err:
-                raise BadRequest(str(err), error_code="CIRCUIT_VALIDATION_FAILED") from err
-            if ratio > 0:
-                self._check_duration(circuit.name, program, cal, ratio)
-
-    @staticmethod
-    def _check_duration(name: str, program: Any, cal: Calibration, ratio: float) -> None:
-        qubits = [c for c in program.components if c in cal.data.qubits]
-        if not qubits:
-            return
-        t2 = min(cal.data.qubits[q].t2 for q in qubits)
-        duration = circuit_duration(program, cal.data)
-        if duration > ratio * t2:
-            raise BadRequest(
-                f"circuit {name!r} lasts {duration * 1e6:.3f} µs, over "
-                f"max_circuit_duration_over_t2={ratio} times the shortest T2 of its qubits "
-                f"({t2 * 1e6:.3f} µs)",
-                error_code="CIRCUIT_TOO_LONG",
             )
 
     async def store(
@@ -220,13 +161,13 @@ class JobService:
         seq = await repo.add({
             "id": job_id, "type": "circuit", "protocol": protocol, "quantum_computer": sub.qc,
             "owner": owner, "status": "waiting", "use_timeslot": sub.use_timeslot,
-            "calibration_set_id": sub.calibration.id, "shots": sub.request.shots,
-            "n_circuits": len(sub.request.circuits), "payload": sub.raw,
+            "calibration_set_id": sub.calibration.id, "shots": sub.checked.shots,
+            "n_circuits": sub.checked.n_circuits, "payload": sub.raw,
             "idempotency_key": idempotency_key, "created_at": sub.received_at, "attempts": 0,
             "cancel_requested": False, "progress": 0, "errors": [], "messages": _messages(sub),
             "trace_context": tracing.current_context(),  # the worker's span continues it
         })
-        await self.quotas.charge(session, owner, sub.request.shots, len(sub.request.circuits))
+        await self.quotas.charge(session, owner, sub.checked.shots, sub.checked.n_circuits)
         pending = ("pending_execution", time.time())
         await repo.add_events(job_id, SERVER, [*sub.stages.marks, pending])
         metrics.job_submitted(sub.qc, sub.use_timeslot)
@@ -369,11 +310,3 @@ def canonical_job_id(job_id: str) -> str:
         return str(uuid.UUID(job_id))
     except ValueError:
         raise NotFound(f"job {job_id} not found: not a UUID", error_code="JOB_NOT_FOUND") from None
-
-
-def _pydantic_message(err: ValidationError) -> str:
-    parts = []
-    for e in err.errors()[:5]:
-        loc = ".".join(str(p) for p in e["loc"])
-        parts.append(f"{loc}: {e['msg']}")
-    return "; ".join(parts)
