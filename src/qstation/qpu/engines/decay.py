@@ -38,7 +38,7 @@ class TrailingDecay:
         g = np.array([self.gamma.get((id(measure), q), 0.0) for q in measure.qubits])
         if not g.any():
             return bits
-        return bits & (rng.random(bits.shape) >= g).astype(bits.dtype)
+        return np.asarray(bits & (rng.random(bits.shape) >= g).astype(bits.dtype))
 
 
 def split_trailing_decay(circuit: Lowered) -> tuple[Lowered, TrailingDecay]:

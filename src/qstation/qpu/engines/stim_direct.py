@@ -197,11 +197,11 @@ class DirectStimEngine:
                 self._cache.popitem(last=False)
         else:
             self._cache.move_to_end(key)
-        circuit, layout, decay = hit
+        circuit, layout, decays = hit
         seed = int(rng.integers(2**63))
         bits = circuit.compile_sampler(seed=seed).sample(shots).view(np.uint8)
-        if decay.size and decay.any():
-            bits = bits & (rng.random(bits.shape) >= decay).astype(np.uint8)
+        if decays.size and decays.any():
+            bits = bits & (rng.random(bits.shape) >= decays).astype(np.uint8)
         cols = [q for _, qs in layout for q in qs]
         if self.noise is not None and cols:
             idx = np.asarray(cols)

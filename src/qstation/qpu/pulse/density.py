@@ -68,7 +68,7 @@ def _ordered_product(maps: np.ndarray) -> np.ndarray:
         if len(maps) % 2:
             maps = np.concatenate([maps, np.eye(maps.shape[1])[None]])
         maps = maps[1::2] @ maps[0::2]
-    return maps[0]
+    return np.asarray(maps[0])
 
 
 class DensityState:
@@ -222,4 +222,4 @@ class DensityState:
         drop = tuple(i for i in range(n) if i not in keep)
         marginal = probs.sum(axis=drop) if drop else probs
         order = np.argsort(np.argsort(keep))  # axes of `marginal` are in increasing index order
-        return np.clip(np.transpose(marginal, order), 0.0, None)
+        return np.asarray(np.clip(np.transpose(marginal, order), 0.0, None))

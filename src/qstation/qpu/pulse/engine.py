@@ -45,7 +45,7 @@ def _rabi_rate(p: QubitPulse, sample_rate: float) -> float:
     """Rabi rate (rad/s) per unit amplitude: the calibrated π pulse integrates to π."""
     n = round(p.pi_duration * sample_rate)
     area = TruncatedGaussian(n_samples=n, full_width=1.0).sample().sum() / sample_rate
-    return math.pi / (p.pi_amplitude * area)
+    return math.pi / float(p.pi_amplitude * area)
 
 
 @lru_cache(maxsize=1024)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from iqm.models.playlist import Playlist, Segment
 from iqm.models.playlist.channel_descriptions import (
@@ -60,7 +61,7 @@ class _Builder:
         *,
         amplitude: float | None = None,
         drag: float | None = None,
-    ) -> Instruction:
+    ) -> Instruction[Any]:
         """A DRAG pulse rotating by ``angle`` about the axis at ``phase``."""
         n = self.pulse_samples
         a = self.p.pi_amplitude * angle / math.pi if amplitude is None else amplitude
@@ -68,7 +69,7 @@ class _Builder:
         op = IQPulse(TruncatedGaussian(n, 1.0), TruncatedGaussianDerivative(n, 1.0), a, q, phase)
         return Instruction(n, op)
 
-    def segment(self, drive: Sequence[Instruction]) -> None:
+    def segment(self, drive: Sequence[Instruction[Any]]) -> None:
         """Append a segment: ``drive`` on the drive line, then a readout of the qubit."""
         seg = Segment()
         length = 0
@@ -88,7 +89,7 @@ class _Builder:
         seg.add_to_segment(self.readout, Instruction(window, ReadoutTrigger(probe, (acquire,))))
         self.playlist.segments.append(seg)
 
-    def wait(self, seconds: float) -> list[Instruction]:
+    def wait(self, seconds: float) -> list[Instruction[Any]]:
         """An idle of ``seconds`` (rounded to granules); nothing for zero."""
         return [Instruction(self.samples(seconds), Wait())] if seconds > 0 else []
 

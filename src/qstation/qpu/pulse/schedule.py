@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from iqm.models.playlist import Playlist, Segment
@@ -102,7 +103,7 @@ def _component(channel: str) -> tuple[str, str]:
 
 def _iq_envelope(op: IQPulse) -> np.ndarray:
     wave = op.scale_i * sampled(op.wave_i) + 1j * op.scale_q * sampled(op.wave_q)
-    return wave * np.exp(1j * op.phase)
+    return np.asarray(wave * np.exp(1j * op.phase))
 
 
 def _acquisitions(trigger: ReadoutTrigger, start: int, channel: str) -> list[Acquire]:
@@ -124,7 +125,7 @@ def _acquisitions(trigger: ReadoutTrigger, start: int, channel: str) -> list[Acq
     return out
 
 
-def _events(channel: str, instruction: Instruction, start: int) -> list[Event]:
+def _events(channel: str, instruction: Instruction[Any], start: int) -> list[Event]:
     component, function = _component(channel)
     op = instruction.operation
     if isinstance(op, Wait):

@@ -41,9 +41,10 @@ INSTRUCTION_MIN = 16
 #: Samples lost at the start and end of each acquisition window.
 INTEGRATION_DEAD_TIME = 0
 #: Instructions per kind of channel.
-DRIVE_INSTRUCTIONS = (Wait, VirtualRZ, IQPulse, ConditionalInstruction)
-FLUX_INSTRUCTIONS = (Wait, RealPulse)
-READOUT_INSTRUCTIONS = (Wait, ReadoutTrigger, MultiplexedIQPulse)
+# Annotated as the models declare them: the instruction operations are generic in mypy's view.
+DRIVE_INSTRUCTIONS: tuple[Any, ...] = (Wait, VirtualRZ, IQPulse, ConditionalInstruction)
+FLUX_INSTRUCTIONS: tuple[Any, ...] = (Wait, RealPulse)
+READOUT_INSTRUCTIONS: tuple[Any, ...] = (Wait, ReadoutTrigger, MultiplexedIQPulse)
 
 
 def _setting(
@@ -160,7 +161,7 @@ def _readout(twin: PulseTwin, line: str) -> SettingNode:
 
 def settings_node(spec: DeviceSpec, twin: PulseTwin, shots: int = 1000) -> SettingNode:
     """The station's settings tree: a controller per channel and the common options."""
-    children: dict[str, SettingNode] = {}
+    children: dict[str, Any] = {}  # SettingNode's keyword arguments
     for q, p in twin.qubits.items():
         children[f"{q}__drive"] = SettingNode(
             f"{q}__drive",
@@ -191,7 +192,7 @@ def settings_node(spec: DeviceSpec, twin: PulseTwin, shots: int = 1000) -> Setti
 
 def channel_properties(spec: DeviceSpec, twin: PulseTwin) -> dict[str, ChannelProperties]:
     """Sample rate, granularity and instruction set of every channel of the station."""
-    common = {
+    common: dict[str, Any] = {
         "sampling_rate": twin.sample_rate,
         "instruction_duration_granularity": twin.granularity,
         "instruction_duration_min": INSTRUCTION_MIN,

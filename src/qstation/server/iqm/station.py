@@ -11,7 +11,7 @@ from functools import cache, cached_property
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from exa.common.api import proto_serialization
+import exa.common.api.proto_serialization.setting_node as setting_node_proto
 from iqm.station_control.client.serializers.channel_property_serializer import (
     serialize_channel_properties,
 )
@@ -64,7 +64,7 @@ class StationArtifacts:
     def settings_pb(self) -> bytes:
         """The settings tree as a serialized ``SettingNode`` message."""
         node = station.settings_node(self.spec, self.twin)
-        return proto_serialization.setting_node.pack(node, minimal=False).SerializeToString()
+        return bytes(setting_node_proto.pack(node, minimal=False).SerializeToString())
 
     @cached_property
     def channel_properties_pb(self) -> bytes:
