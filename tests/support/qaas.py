@@ -103,9 +103,8 @@ def _admin_api_token(http: Any) -> str:
     grant = {"grant_type": "password", "username": "admin", "password": ADMIN_PASSWORD}
     for _ in range(5):
         login = http.post("/qstation/v1/auth/token", json=grant).json()["access_token"]
-        answer = http.post(
-            "/qstation/v1/tokens", json={"label": "e2e"}, headers={"Authorization": f"Bearer {login}"}
-        )
+        bearer = {"Authorization": f"Bearer {login}"}
+        answer = http.post("/qstation/v1/tokens", json={"label": "e2e"}, headers=bearer)
         if answer.status_code != 401:
             answer.raise_for_status()
             return str(answer.json()["token"])
