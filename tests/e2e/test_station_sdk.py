@@ -73,3 +73,33 @@ def test_sdk_compiler_matches_the_in_process_compiler(test_client: Any) -> None:
     # The recalibrated default set compiles with its own, drifted, pulse parameters.
     drifted, _ = station.get_standard_compiler().compile([bell])
     assert drifted.sweep_definition.playlist != sweep.playlist
+
+
+def test_a_run_the_twin_cannot_simulate_is_refused_before_queuing(test_client: Any) -> None:
+    from qstation.client import NotSupportedByServerError
+    from qstation.qpu.registry import get_device
+
+    station = _client(test_client, "resonator-6")
+    qubit, resonator = get_device("resonator-6").loci("move")[0]
+    h = {"angle": math.pi / 2, "phase": math.pi / 2}
+    # IQM's compiler lowers a MOVE to flux pulses on the qubit's coupler to the resonator:
+    # channels a real station drives and the twin publishes, but does not model.
+    move = Circuit(name="move", instructions=(
+        Op(name="prx", locus=(qubit,), args=h),
+        Op(name="move", locus=(qubit, resonator), args={}),
+        Op(name="move", locus=(qubit, resonator), args={}),
+        Op(name="measure", locus=(qubit,), args={"key": "m"}),
+    ))
+    run, _ = station.get_standard_compiler().compile([move])
+    before = station.list_jobs(quantum_computer="resonator-6").items
+    with pytest.raises(NotSupportedByServerError, match="flux pulses only on tunable couplers"):
+        station.submit_run(run)
+    assert station.list_jobs(quantum_computer="resonator-6").items == before  # nothing queued
+    # A run the twin models on the same chip is accepted.
+    single = Circuit(name="x", instructions=(
+        Op(name="prx", locus=(qubit,), args=h),
+        Op(name="measure", locus=(qubit,), args={"key": "m"}),
+    ))
+    accepted, _ = station.get_standard_compiler().compile([single])
+    assert station.submit_run(accepted).type == "run"
+    assert len(station.list_jobs(quantum_computer="resonator-6").items) == len(before) + 1

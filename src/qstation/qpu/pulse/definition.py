@@ -27,6 +27,10 @@ class DefinitionError(ValueError):
         self.code = code
 
 
+class NotSimulated(DefinitionError):
+    """A definition a real station would run but the twin does not model."""
+
+
 def parse_run_definition(body: bytes) -> RunDefinition:
     """Decode a serialized ``station_control.v2.RunDefinition``.
 

@@ -60,7 +60,7 @@ def _flux_energy(c: CouplerPulse, sample_rate: float) -> float:
 
 def _coupler(twin: PulseTwin, component: str) -> CouplerPulse:
     coupler = twin.couplers.get(component)
-    if coupler is None or not all(q in twin.qubits for q in coupler.qubits):
+    if coupler is None or component not in twin.simulated_flux():
         raise PulseError(
             f"flux pulse on channel {component}__flux: only tunable couplers between two qubits "
             "are simulated (qubit flux and computational resonators are not)"

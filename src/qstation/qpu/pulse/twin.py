@@ -102,6 +102,16 @@ class PulseTwin:
     sample_rate: float = SAMPLE_RATE
     granularity: int = GRANULARITY
 
+    def simulated_flux(self) -> frozenset[str]:
+        """The components whose flux pulses the engine simulates: couplers between two qubits.
+
+        A real station also drives qubit flux lines and couplers to computational resonators;
+        the twin publishes those channels but does not model what their pulses do.
+        """
+        return frozenset(
+            name for name, c in self.couplers.items() if all(q in self.qubits for q in c.qubits)
+        )
+
 
 def coupler_name(a: str, b: str) -> str:
     """IQM's name for the tunable coupler between two components, e.g. ``TC-1-3``.

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +20,7 @@ from qstation.qpu.pulse.definition import (
     BINS_SETTING,
     SHOTS_SETTING,
     DefinitionError,
+    NotSimulated,
     find_setting,
     setting_value,
     shot_count,
@@ -55,11 +56,17 @@ class Checked:
 
 
 def validate_run(
-    run: RunDefinition, channels: Mapping[str, ChannelProperties], limits: Limits
+    run: RunDefinition,
+    channels: Mapping[str, ChannelProperties],
+    limits: Limits,
+    simulated_flux: Collection[str] | None = None,
 ) -> Checked:
     """Check ``run`` against the station's ``channels`` and ``limits``.
 
+    ``simulated_flux`` names the components whose flux pulses the twin models (None: all).
+
     Raises:
+        NotSimulated: a flux pulse on a line the twin publishes but does not model.
         DefinitionError: naming the instruction, channel and limit that refuse it.
     """
     if not run.run_id or not isinstance(run.run_id, uuid.UUID):
@@ -82,6 +89,8 @@ def validate_run(
     }
     for name, channel in props.items():
         _check_channel(playlist, name, channel)
+        if simulated_flux is not None:
+            _check_simulated(playlist, name, simulated_flux)
     _check_segments(playlist, limits)
     _check_return_parameters(run, playlist)
     return Checked(run, shots, segments, spots)
@@ -198,6 +207,24 @@ def _check_channel(playlist: Playlist, name: str, props: ChannelProperties) -> N
                 f"{what} lasts {samples} samples, under the channel's minimum "
                 f"of {props.instruction_duration_min}",
                 "INVALID_DURATION",
+            )
+
+
+def _check_simulated(playlist: Playlist, name: str, simulated: Collection[str]) -> None:
+    from iqm.models.playlist.instructions import Wait
+
+    component, _, line = name.partition("__")
+    if not line.startswith("flux") or component in simulated:
+        return
+    table = playlist.channel_descriptions[name].instruction_table
+    for index in _played(playlist, name):
+        if 0 <= index < len(table) and not isinstance(table[index].operation, Wait):
+            kind = "qubit flux" if component.startswith("QB") else "a coupler to a resonator"
+            raise NotSimulated(
+                f"instruction {index} ({type(table[index].operation).__name__}) on channel "
+                f"{name!r}: the twin simulates flux pulses only on tunable couplers between "
+                f"two qubits, and {component} is {kind}",
+                "FLUX_NOT_SIMULATED",
             )
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from qstation.qpu.pulse.definition import DefinitionError
+from qstation.qpu.pulse.definition import DefinitionError, NotSimulated
 from qstation.qpu.pulse.validate import Checked, Limits, validate_run
 from qstation.queue.stages import Stages
 from qstation.server.devices.service import Calibration
@@ -47,12 +47,22 @@ class RunSubmission:
     stages: Stages = field(default_factory=Stages)
 
 
-_channels: OrderedDict[str, dict[str, ChannelProperties]] = OrderedDict()
+@dataclass(frozen=True)
+class StationModel:
+    """What run checks need of one calibration set's station."""
+
+    channels: dict[str, ChannelProperties]
+    #: The components whose flux pulses the twin models.
+    simulated_flux: frozenset[str]
+
+
+_channels: OrderedDict[str, StationModel] = OrderedDict()
 _channels_lock = threading.Lock()  # checks run in threads
 
 
-def station_channels(cal: Calibration) -> dict[str, ChannelProperties]:
-    """The channel properties the station publishes for ``cal`` (cached per set).
+def station_model(cal: Calibration) -> StationModel:
+    """The channel properties the station publishes for ``cal``, and what the twin simulates
+    of them (cached per set).
 
     Raises:
         NotImplementedOnTwin: this installation has no pulse-level station.
@@ -66,12 +76,13 @@ def station_channels(cal: Calibration) -> dict[str, ChannelProperties]:
         from qstation.qpu.pulse.twin import pulse_twin
     except ImportError as err:  # pragma: no cover - an installation without the station
         raise NotImplementedOnTwin(f"pulse-level jobs need the station model: {err}") from err
-    channels = channel_properties(cal.spec, pulse_twin(cal.spec, cal.data))
+    twin = pulse_twin(cal.spec, cal.data)
+    model = StationModel(channel_properties(cal.spec, twin), twin.simulated_flux())
     with _channels_lock:
-        _channels[cal.id] = channels
+        _channels[cal.id] = model
         while len(_channels) > _CACHED_STATIONS:
             _channels.popitem(last=False)
-    return channels
+    return model
 
 
 def limits(jobs: JobService) -> Limits:
@@ -87,7 +98,8 @@ def check(body: bytes, cal: Calibration, lim: Limits) -> Checked:
     """
     from qstation.qpu.pulse.definition import parse_run_definition
 
-    return validate_run(parse_run_definition(body), station_channels(cal), lim)
+    model = station_model(cal)
+    return validate_run(parse_run_definition(body), model.channels, lim, model.simulated_flux)
 
 
 async def validate(
@@ -109,6 +121,8 @@ async def validate(
     stages.handover("fetch_calibration_ended", "compilation_started")
     try:
         checked = await asyncio.to_thread(check, body, cal, limits(jobs))
+    except NotSimulated as err:  # valid for a real station: the twin lacks the physics
+        raise NotImplementedOnTwin(str(err), error_code=err.code) from err
     except DefinitionError as err:
         raise BadRequest(str(err), error_code=err.code) from err
     stages.mark("compilation_ended")
