@@ -124,6 +124,27 @@ def test_sweep_route_takes_run_definitions_too(test_client: Any) -> None:
     assert reply.status_code == 200 and reply.json()["type"] == "run"
 
 
+def test_sweep_route_takes_the_sweep_envelope_of_iqm_client_35(test_client: Any) -> None:
+    from iqm.station_control.client.serializers.sweep_serializers import (
+        deserialize_sweep_results,
+    )
+    from iqm.station_control.client.serializers.task_serializers import (
+        serialize_sweep_job_request,
+    )
+
+    sweep = compiled_bell(shots=200).sweep_definition
+    body = serialize_sweep_job_request(sweep, queue_name="sweeps")
+    reply = submit(test_client, body, kind="sweep")
+    assert reply.status_code == 200, reply.text
+    job_id = reply.json()["id"]
+    done = test_client.get(f"/qstation/v1/jobs/{job_id}/wait", params={"timeout": 100}).json()
+    assert done["status"] == "completed", done
+    results = test_client.get(f"/api/v1/jobs/{job_id}/artifacts/sweep_results")
+    spots = deserialize_sweep_results(results.content)
+    assert sorted(spots) == sorted(sweep.return_parameters)
+    assert test_client.get(f"/api/v1/jobs/{job_id}/payload").content == body
+
+
 def test_circuit_jobs_keep_their_json_payload(test_client: Any) -> None:
     from tests.support.circuits import bell, job
 

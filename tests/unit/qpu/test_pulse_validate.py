@@ -133,3 +133,17 @@ def test_return_parameters_must_be_acquired() -> None:
         rabi_playlist(AMPS), toy_settings(10), return_parameters=["QB1__readout.result", "QB2__m"]
     )
     _refused("UNKNOWN_RETURN_PARAMETER", "QB2__m", "QB1__readout.result", run=run)
+
+
+def test_a_sweep_in_the_envelope_of_iqm_client_35_reads_as_its_run() -> None:
+    from iqm.station_control.client.serializers.task_serializers import (
+        serialize_sweep_job_request,
+    )
+
+    run = run_definition(rabi_playlist(AMPS), toy_settings(50))
+    body = serialize_sweep_job_request(run.sweep_definition, queue_name="sweeps")
+    parsed = parse_run_definition(body)
+    assert parsed.run_id == run.sweep_definition.sweep_id  # the same run on every reading
+    assert parsed.sweep_definition.playlist == run.sweep_definition.playlist
+    checked = validate_run(parsed, toy_channels(), Limits())
+    assert (checked.shots, checked.segments) == (50, 3)

@@ -34,8 +34,12 @@ class NotSimulated(DefinitionError):
 def parse_run_definition(body: bytes) -> RunDefinition:
     """Decode a serialized ``station_control.v2.RunDefinition``.
 
+    ``iqm-client`` 35 sends sweeps in another envelope: a ``SweepTaskRequest`` holding the
+    sweep definition alone. Such a body is read as the run of that sweep (its run id is the
+    sweep's id, so each reading of the stored body gives the same run).
+
     Raises:
-        DefinitionError: the bytes are not a run definition.
+        DefinitionError: the bytes are neither.
     """
     from google.protobuf.message import DecodeError
     from iqm.data_definitions.station_control.v2.run_definition_pb2 import (
@@ -52,9 +56,36 @@ def parse_run_definition(body: bytes) -> RunDefinition:
         proto.ParseFromString(body)
         return deserialize_run_definition(proto)
     except (DecodeError, ValueError, TypeError, KeyError, AttributeError) as err:
-        raise DefinitionError(
-            f"malformed run definition: {err}", "MALFORMED_RUN_DEFINITION"
-        ) from err
+        run = _sweep_task_run(body)
+        if run is None:
+            raise DefinitionError(
+                f"malformed run definition: {err}", "MALFORMED_RUN_DEFINITION"
+            ) from err
+        return run
+
+
+def _sweep_task_run(body: bytes) -> RunDefinition | None:
+    """The run of the sweep in a ``SweepTaskRequest`` envelope; None if ``body`` is none."""
+    from google.protobuf.message import DecodeError
+    from iqm.data_definitions.station_control.v1.sweep_request_pb2 import SweepRequest
+    from iqm.data_definitions.station_control.v1.task_service_pb2 import SweepTaskRequest
+    from iqm.station_control.client.serializers.sweep_serializers import (
+        deserialize_sweep_definition,
+    )
+    from iqm.station_control.interface.models import RunDefinition
+
+    envelope, sweep = SweepTaskRequest(), SweepRequest()
+    try:
+        envelope.ParseFromString(body)
+        if not envelope.payload.Unpack(sweep):
+            return None
+        definition = deserialize_sweep_definition(sweep)
+    except (DecodeError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+    return RunDefinition(
+        run_id=definition.sweep_id, username="", experiment_name="sweep",
+        experiment_label="sweep", sweep_definition=definition,
+    )
 
 
 def find_setting(settings: SettingNode, name: str) -> Any:
