@@ -17,6 +17,7 @@ import numpy as np
 from iqm.models.playlist import Playlist
 from iqm.models.playlist.waveforms import TruncatedGaussian, TruncatedGaussianSmoothedSquare
 
+from qstation.qpu.pulse import detuning
 from qstation.qpu.pulse.config import ChannelConfig
 from qstation.qpu.pulse.density import DensityState
 from qstation.qpu.pulse.errors import PulseError
@@ -140,10 +141,17 @@ def segment_state(
     return state, _play(twin, state, events)
 
 
-def _initial_state(twin: PulseTwin, events: list[Event], config: ChannelConfig) -> DensityState:
+def _initial_state(
+    twin: PulseTwin,
+    events: list[Event],
+    config: ChannelConfig,
+    params: dict[str, QubitPulse] | None = None,
+) -> DensityState:
     qubits = _touched(twin, events)
     levels = 3 if len(qubits) <= THREE_LEVEL_QUBITS else 2
-    return DensityState(qubits, twin.qubits, config.drive_frequency, levels, 1.0 / twin.sample_rate)
+    return DensityState(
+        qubits, params or twin.qubits, config.drive_frequency, levels, 1.0 / twin.sample_rate
+    )
 
 
 def simulate_segment(
@@ -155,8 +163,22 @@ def simulate_segment(
 ) -> dict[str, np.ndarray]:
     """Results of segment ``index`` of ``playlist``: one array of ``config.shots`` per label."""
     events, _ = segment_events(playlist, playlist.segments[index])
-    state = _initial_state(twin, events, config)
-    return simulate_shots(twin, events, state, config.shots, rng, lambda st, e: _apply(twin, st, e))
+
+    def play(state: DensityState, e: Event) -> None:
+        _apply(twin, state, e)
+
+    if not detuning.matters(twin, events):
+        state = _initial_state(twin, events, config)
+        return simulate_shots(twin, events, state, config.shots, rng, play)
+    # Quasi-static frequency noise: the shots split between detuning realizations.
+    params = detuning.echo_params(twin)
+    parts = []
+    for delta, n in detuning.realizations(twin, _touched(twin, events), config.shots, rng):
+        state = _initial_state(twin, events, config, params)
+        shifted = detuning.detuned(play, delta, twin.sample_rate)
+        parts.append(simulate_shots(twin, events, state, n, rng, shifted))
+    order = rng.permutation(config.shots)  # realizations are not in blocks of shots
+    return {label: np.concatenate([p[label] for p in parts])[order] for label in parts[0]}
 
 
 def simulate_playlist(

@@ -64,6 +64,15 @@ class QubitPulse:
     readout_sigma: float  # standard deviation of each integrated IQ cloud (per quadrature)
     threshold: float  # discrimination threshold on the projected IQ value
     probe_line: str = "PL-1"  # the probe line that reads this qubit out
+    #: s, the Hahn-echo time; ``t2`` is the Ramsey time T2*. None: no low-frequency noise.
+    t2_echo: float | None = None
+
+    @property
+    def quasi_static_width(self) -> float:
+        """Half width (rad/s) of the qubit's quasi-static detuning: 1/T2* - 1/T2echo."""
+        if self.t2_echo is None or self.t2_echo <= self.t2:
+            return 0.0
+        return 1.0 / self.t2 - 1.0 / self.t2_echo
 
     @property
     def gaussian_sigma(self) -> float:
@@ -194,6 +203,7 @@ def _qubit(spec: DeviceSpec, cal: CalibrationData, q: str) -> QubitPulse:
         anharmonicity=anharmonicity,
         t1=qc.t1,
         t2=qc.t2,
+        t2_echo=qc.echo_time,
         pi_amplitude=pi_amplitude,
         pi_duration=pi_duration,
         drag_coefficient=drag,

@@ -79,6 +79,18 @@ def test_ramsey_sweep_finds_detuning_and_t2(twin: PulseTwin) -> None:
     assert tau == pytest.approx(p.t2, rel=0.10)
 
 
+def test_echo_sweep_finds_t2_echo_where_ramsey_finds_t2_star(twin: PulseTwin) -> None:
+    p = twin.qubits["QB4"]
+    assert p.t2_echo is not None and p.t2_echo > 1.25 * p.t2  # the two must be told apart
+    delays = np.linspace(0.0, 2.5 * p.t2_echo, 40)
+    p1 = _p1(twin, experiments.ramsey(twin, "QB4", delays, echo=True), seed=1)
+    # π/2, π, π/2 about one axis returns to |0> once refocused; decoherence brings P(1) to 1/2.
+    (_, tau, _), _ = curve_fit(
+        lambda t, a, tau, b: b - a * np.exp(-t / tau), delays, p1, p0=[0.5, p.t2_echo, 0.5]
+    )
+    assert tau == pytest.approx(p.t2_echo, rel=0.10)
+
+
 def test_drag_sweep_finds_the_published_coefficient(twin: PulseTwin) -> None:
     p = twin.qubits["QB1"]
     coefficients = np.linspace(0.0, 2.0 * p.drag_amplitude_q, 21)
