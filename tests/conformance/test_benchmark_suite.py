@@ -178,3 +178,29 @@ def test_qiskit_experiments_through_the_official_adapter(
     infidelity = 1 - values["metrics.rb.prx.drag_gaussian.QB1.fidelity"]
     assert close(out["StandardRB.EPG_r"], infidelity, floor=0.25 * infidelity), (
         out["StandardRB.EPG_r"], infidelity)
+
+
+def test_mirror_rb_matches_the_gate_fidelities(
+    runner: ScenarioRunner, bench_venv: ClientVenv, bench_url: str
+) -> None:
+    values = published(bench_url, "lattice-20")
+    out = runner.scenario(bench_venv, SCRIPT, "mirror_rb")
+    # A mirror layer on QB1-QB2: a random single-qubit Clifford on each qubit (1.625 native
+    # r gates on average over the 24), a random Pauli (0.75 r gates; the suite does not merge
+    # single-qubit gates) and, at the suite's 2-qubit gate density of 0.25, a CZ in a quarter
+    # of the layers. The fit's unit of depth is a layer and its mirror image: two layers.
+    # Polarisation per gate: 2F-1 for one qubit, (4F-1)/3 for two.
+    gates_per_qubit = 1.625 + 0.75
+    single = math.prod(
+        (2 * values[f"metrics.rb.prx.drag_gaussian.{q}.fidelity"] - 1) ** gates_per_qubit
+        for q in ("QB1", "QB2")
+    )
+    cz = (4 * values["metrics.irb.cz.tgss.QB1__QB2.fidelity"] - 1) / 3
+    predicted = (single * (0.75 + 0.25 * cz)) ** 2
+    decay = out["decay_rate"]
+    print("mirror RB:", out, "predicted decay", predicted)
+    polarizations = [out["polarizations"][d] for d in sorted(out["polarizations"], key=int)]
+    assert polarizations[0] > polarizations[-1] > 0.3, out  # it decays, and not to noise
+    # The gate count per layer is the model's soft spot: half the error is allowed besides
+    # the fit's own error bar (which ignores the spread between random circuits).
+    assert close(decay, predicted, floor=0.5 * (1 - predicted)), (decay, predicted)

@@ -112,6 +112,31 @@ def eplg(ctx: Context) -> Any:
     return _observations(EPLGBenchmark(_backend(ctx, "lattice-20"), config))
 
 
+def mirror_rb(ctx: Context) -> Any:
+    from iqm.benchmarks.randomized_benchmarking.mirror_rb.mirror_rb import (
+        MirrorRandomizedBenchmarking,
+        MirrorRBConfiguration,
+    )
+
+    config = MirrorRBConfiguration(
+        qubits_array=[[0, 1]],
+        depths_array=[[2, 4, 8, 16]],
+        num_circuit_samples=10,
+        num_pauli_samples=2,
+        shots=200,
+    )
+    benchmark = MirrorRandomizedBenchmarking(_backend(ctx, "lattice-20"), config)
+    benchmark.run()
+    result = benchmark.analyze()
+    attrs = result.dataset.attrs[0]
+    return {
+        "decay_rate": attrs["decay_rate"],
+        "polarizations": {
+            str(d): float(v) for d, v in attrs["average_polarization_nominal_values"].items()
+        },
+    }
+
+
 def _coherence(ctx: Context, experiment: str) -> Any:
     from iqm.benchmarks.coherence.coherence import CoherenceBenchmark, CoherenceConfiguration
 
@@ -177,6 +202,7 @@ if __name__ == "__main__":
             "clifford_rb": clifford_rb,
             "interleaved_rb": interleaved_rb,
             "eplg": eplg,
+            "mirror_rb": mirror_rb,
             "coherence_t1": coherence_t1,
             "coherence_t2_echo": coherence_t2_echo,
             "qiskit_experiments": qiskit_experiments,
