@@ -5,9 +5,17 @@ from __future__ import annotations
 from fastapi import APIRouter, Header, Request, Response
 
 from qstation.queue.notify import CANCEL, DONE, JOB, QUEUE
-from qstation.server.deps import PrincipalDep, StateDep, unit_of_work
+from qstation.server.deps import (
+    AppState,
+    Principal,
+    PrincipalDep,
+    StateDep,
+    reading,
+    unit_of_work,
+)
 from qstation.server.errors import BadRequest, NotImplementedOnTwin, PayloadTooLarge
 from qstation.server.iqm import runs
+from qstation.server.jobs import light
 from qstation.server.jobs.service import scope
 
 router = APIRouter(prefix="/api/v1/jobs")
@@ -87,10 +95,18 @@ async def submit_run(
 @router.get("/{job_id}")
 async def get_job(job_id: str, state: StateDep, principal: PrincipalDep) -> Response:
     """The job's status, timeline, errors and queue position."""
-    async with unit_of_work(state, read_only=True) as session:
-        job = await state.jobs.get(session, job_id, scope(principal))
-        data = await state.jobs.view(session, job)
-    return Response(data.model_dump_json(), media_type=JSON)
+    return await job_response(state, principal, job_id)
+
+
+async def job_response(state: AppState, principal: Principal, job_id: str) -> Response:
+    """The answer to a status read (also served by :mod:`qstation.server.hot`)."""
+    owner = scope(principal)
+    text = await light.kept_view(state.jobs, state.light, job_id, owner)
+    if text is None:
+        async with reading(state) as session:
+            job = await state.jobs.get(session, job_id, owner)
+            text = await state.jobs.view_json(session, job)
+    return Response(text, media_type=JSON)
 
 
 @router.get("/{job_id}/payload")
@@ -107,8 +123,19 @@ async def get_artifact(
     job_id: str, kind: str, state: StateDep, principal: PrincipalDep
 ) -> Response:
     """``measurements``, ``measurement_counts`` or (run jobs) ``sweep_results`` of a job."""
-    async with unit_of_work(state, read_only=True) as session:
-        job = await state.jobs.get(session, job_id, scope(principal))
+    return await artifact_response(state, principal, job_id, kind)
+
+
+async def artifact_response(
+    state: AppState, principal: Principal, job_id: str, kind: str
+) -> Response:
+    """The answer to an artifact read (also served by :mod:`qstation.server.hot`)."""
+    owner = scope(principal)
+    text = await light.artifact(state.light, job_id, owner, kind)
+    if text is not None:
+        return Response(text, media_type=JSON)
+    async with reading(state) as session:
+        job = await state.jobs.get(session, job_id, owner)
         if kind == "sweep_results":
             results = await runs.sweep_results(session, job)
             return Response(results, media_type=runs.PROTOBUF)

@@ -37,12 +37,14 @@ from qstation.server.config import Settings
 from qstation.server.deps import Principal
 from qstation.server.devices.service import Calibration, DeviceService
 from qstation.server.errors import BadRequest, Conflict, NotFound
+from qstation.server.jobs.view_cache import ViewCache
 from qstation.server.usage.service import QuotaService
-from qstation.store.repositories import JobRecord, JobRepository
+from qstation.store.repositories import Connectable, JobRecord, JobRepository
 from qstation.telemetry import metrics, tracing
 
 SERVER = "iqm-server"
 STATION = "iqm-station-control"
+_TERMINAL = frozenset(s.value for s in TERMINAL)
 _ARTIFACTS = [JobArtifactInfo(type="measurements"), JobArtifactInfo(type="measurement_counts")]
 
 
@@ -118,6 +120,7 @@ class JobService:
         self.settings = settings
         self.devices = devices
         self.quotas = QuotaService(settings)
+        self.views = ViewCache()
 
     async def validate(
         self, session: AsyncSession, qc: str, body: bytes, use_timeslot: bool
@@ -232,7 +235,7 @@ class JobService:
         metrics.job_submitted(sub.qc, sub.use_timeslot)
         return Stored(job_id, True, seq)
 
-    async def get(self, session: AsyncSession, job_id: str, owner: str | None = None) -> JobRecord:
+    async def get(self, session: Connectable, job_id: str, owner: str | None = None) -> JobRecord:
         """A job visible to ``owner`` (None: every job).
 
         Raises:
@@ -262,7 +265,7 @@ class JobService:
             compilation=JobCompilation(calibration_set_id=uuid.UUID(sub.calibration.id)),
         )
 
-    async def view(self, session: AsyncSession, job: JobRecord) -> JobData:
+    async def view(self, session: Connectable, job: JobRecord) -> JobData:
         """The IQM ``JobData`` of a job."""
         repo = JobRepository(session)
         status = JobStatus(job.status)
@@ -284,6 +287,16 @@ class JobService:
             artifacts=await self._artifacts(repo, job) if status is JobStatus.COMPLETED else [],
         )
 
+    async def view_json(self, session: Connectable, job: JobRecord) -> str:
+        """:meth:`view` as JSON text; a terminal job's is built once (see :mod:`.view_cache`)."""
+        terminal = job.status in _TERMINAL
+        if terminal and (kept := self.views.get(job.id)) is not None:
+            return kept
+        text = (await self.view(session, job)).model_dump_json()
+        if terminal:
+            self.views.put(job.id, text)
+        return text
+
     @staticmethod
     async def _artifacts(repo: JobRepository, job: JobRecord) -> list[JobArtifactInfo]:
         if job.type != "run":
@@ -293,7 +306,7 @@ class JobService:
         circuits = _ARTIFACTS if result is not None and result.measurements else []
         return [JobArtifactInfo(type="sweep_results"), *circuits]
 
-    async def timeline(self, session: AsyncSession, job: JobRecord) -> list[TimelineEntry]:
+    async def timeline(self, session: Connectable, job: JobRecord) -> list[TimelineEntry]:
         """The job's history: the main steps come from its row, IQM's stages from its events."""
         events = [(e.ts, e.source, e.status) for e in await JobRepository(session).events(job.id)]
         staged = {status for _, _, status in events}
@@ -313,7 +326,7 @@ class JobService:
             for ts, src, st in steps
         ]
 
-    async def artifact(self, session: AsyncSession, job: JobRecord, kind: str) -> str:
+    async def artifact(self, session: Connectable, job: JobRecord, kind: str) -> str:
         """The JSON text of a completed job's ``measurements`` or ``measurement_counts``."""
         result = await JobRepository(session).result(job.id)
         if job.status != JobStatus.COMPLETED or result is None or not result.measurements:
@@ -343,6 +356,7 @@ class JobService:
         """Remove a job and everything of it (a running job is stopped first)."""
         if JobStatus(job.status) not in TERMINAL:
             await self.cancel(session, job)
+        self.views.forget(job.id)
         if not await JobRepository(session).delete(job.id):
             raise Conflict(f"job {job.id} changed while being deleted; retry")
 
