@@ -1,9 +1,9 @@
-"""The hottest reads, routed ahead of FastAPI: job status, measurements and the long-poll.
+"""The hottest routes, ahead of FastAPI: circuit submission, status, long-poll, measurements.
 
 Every round of a client (submit, wait, fetch the measurements) and every status poll goes
-through these three GETs. FastAPI's routing and dependency solving cost about as much as
-the work of such a read, so :func:`install` puts light Starlette routes for them in front of
-the app's routes. They call the very functions the FastAPI routes call, so the answers,
+through these routes. FastAPI's routing and dependency solving cost about as much as the
+work of a read, so :func:`install` puts light Starlette routes for them in front of the
+app's routes. They call the very functions the FastAPI routes call, so the answers,
 the authentication and the error bodies (raised exceptions go to the app's one error
 handler) are the same. The FastAPI routes stay registered behind them: they describe the
 paths in the OpenAPI schema, and they answer every request the light routes leave to them
@@ -36,31 +36,29 @@ _STATUSES = frozenset(s.value for s in JobStatus)
 
 
 class HotRoute(BaseRoute):
-    """A GET route that takes a request only when it can answer it exactly as FastAPI would.
+    """A route that takes a request only when it can answer it exactly as FastAPI would.
 
-    ``query`` turns the query string into the endpoint's arguments, or None to leave the
-    request to the FastAPI route of the same path.
+    ``args`` turns the request's query string and headers into the endpoint's arguments, or
+    None to leave the request to the FastAPI route of the same path.
     """
 
     def __init__(
-        self, path: str, endpoint: Endpoint,
-        query: Callable[[bytes], dict[str, str] | None] | None = None,
+        self, method: str, path: str, endpoint: Endpoint,
+        args: Callable[[Scope], dict[str, str] | None] | None = None,
     ) -> None:
+        self.method = method
         self.path = path  # the route template, as the request metrics label it
         self.endpoint = endpoint
-        self.query = query
+        self.args = args
         self.regex, _, self.convertors = compile_path(path)
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["type"] != "http" or scope["method"] != "GET":
+        if scope["type"] != "http" or scope["method"] != self.method:
             return Match.NONE, {}
         found = self.regex.match(get_route_path(scope))
         if found is None:
             return Match.NONE, {}
-        if self.query is None:
-            args: dict[str, str] | None = {}
-        else:
-            args = self.query(scope.get("query_string", b""))
+        args = {} if self.args is None else self.args(scope)
         if args is None:
             return Match.NONE, {}
         params = {**found.groupdict(), **args}
@@ -76,10 +74,15 @@ class HotRoute(BaseRoute):
         raise NoMatchFound(name, path_params)
 
 
-def _wait_query(raw: bytes) -> dict[str, str] | None:
+def _query(scope: Scope) -> list[tuple[str, str]]:
+    raw: bytes = scope.get("query_string", b"")
+    return parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
+
+
+def _wait_args(scope: Scope) -> dict[str, str] | None:
     # Only values FastAPI would accept as they are; anything else gets FastAPI's answer.
     args: dict[str, str] = {}
-    for key, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
+    for key, value in _query(scope):
         if key in args:
             return None
         if key == "timeout":
@@ -94,9 +97,33 @@ def _wait_query(raw: bytes) -> dict[str, str] | None:
     return args
 
 
+def _submission_args(scope: Scope) -> dict[str, str] | None:
+    # A repeated parameter or header is left to FastAPI (which picks one of them).
+    args: dict[str, str] = {}
+    for key, value in _query(scope):
+        if key == "use_timeslot":
+            if key in args:
+                return None
+            args[key] = value
+    for name, raw in scope["headers"]:
+        if name == b"idempotency-key":
+            if "idempotency_key" in args:
+                return None
+            args["idempotency_key"] = raw.decode("latin-1")
+    return args
+
+
 def _state(request: Request) -> AppState:
     state: AppState = request.app.state.qstation
     return state
+
+
+async def _submit(request: Request, params: dict[str, str]) -> Response:
+    principal = await get_principal(request)
+    return await jobs.circuit_submission(
+        _state(request), principal, request, params["qc"],
+        params.get("use_timeslot", "false"), params.get("idempotency_key"),
+    )
 
 
 async def _status(request: Request, params: dict[str, str]) -> Response:
@@ -123,8 +150,9 @@ async def _wait(request: Request, params: dict[str, str]) -> Response:
 def install(app: FastAPI) -> None:
     """Put the light routes first in ``app``'s routing (after its routes are included)."""
     hot = [
-        HotRoute("/api/v1/jobs/{job_id}", _status),
-        HotRoute("/api/v1/jobs/{job_id}/artifacts/{kind}", _artifact),
-        HotRoute("/qstation/v1/jobs/{job_id}/wait", _wait, _wait_query),
+        HotRoute("POST", "/api/v1/jobs/{qc}/circuit", _submit, _submission_args),
+        HotRoute("GET", "/api/v1/jobs/{job_id}", _status),
+        HotRoute("GET", "/api/v1/jobs/{job_id}/artifacts/{kind}", _artifact),
+        HotRoute("GET", "/qstation/v1/jobs/{job_id}/wait", _wait, _wait_args),
     ]
     app.router.routes[0:0] = hot

@@ -50,6 +50,14 @@ async def submit_circuits(
     idempotency_key: str | None = Header(default=None),
 ) -> Response:
     """Validate, store and enqueue a circuit job; answers once the job is durable."""
+    return await circuit_submission(state, principal, request, qc, use_timeslot, idempotency_key)
+
+
+async def circuit_submission(
+    state: AppState, principal: Principal, request: Request, qc: str, use_timeslot: str,
+    idempotency_key: str | None,
+) -> Response:
+    """The answer to a circuit submission (also served by :mod:`qstation.server.hot`)."""
     timeslot = _flag(use_timeslot)
     body = await _read_body(request, state.settings.max_payload_bytes)
     async with unit_of_work(state) as session:
