@@ -110,6 +110,7 @@ _SLOT_POSITION = select(func.count()).where(
     JOBS.c.seq < bindparam("seq"),
 )
 _RESULT = select(RESULTS).where(RESULTS.c.job_id == bindparam("job_id_"))
+_ADD_JOB = insert(JOBS)
 _ADD_RESULT = insert(RESULTS)
 _ADD_EVENT = insert(EVENTS)
 _REQUEST_CANCEL = (
@@ -135,7 +136,7 @@ class JobRepository:
 
     async def add(self, fields: dict[str, Any]) -> int:
         """Insert a job (``fields`` are ``jobs`` columns); returns its queue ``seq``."""
-        result = await self._run(insert(JOBS), fields)
+        result = await self._run(_ADD_JOB, fields)
         return int(result.inserted_primary_key[0])
 
     async def add_event(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Header, Request, Response
 
 from qstation.queue.notify import CANCEL, DONE, JOB, QUEUE
@@ -67,8 +69,10 @@ async def circuit_submission(
             session, sub, owner=principal.owner, idempotency_key=idempotency_key
         )
         data = await state.jobs.acknowledgement(session, sub, stored)
-    # Acknowledge only now that the job is committed.
-    state.notifier.publish(QUEUE, qc)
+    # Acknowledge only now that the job is committed. The workers are woken just after
+    # the answer is written (the callback runs once this task yields or ends): the woken
+    # worker then does not take the CPU from the answer on a busy machine.
+    asyncio.get_running_loop().call_soon(state.notifier.publish, QUEUE, qc)
     if data is None:  # a repeated idempotency key or a timeslot job: the stored view
         async with unit_of_work(state) as session:
             data = await state.jobs.view(session, await state.jobs.get(session, stored.job_id))
