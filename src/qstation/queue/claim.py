@@ -39,6 +39,10 @@ class Claimed:
     shots: int
     type: str = "circuit"
     definition: bytes | None = None  # a run job's protobuf run definition
+    # For the finished job's metrics, which then need no read of the row.
+    use_timeslot: bool = False
+    created_at: float = 0.0
+    started_at: float = 0.0
 
 
 JOBS, QCS = orm.JOBS, orm.QUANTUM_COMPUTERS
@@ -151,7 +155,8 @@ def _claim_statement(dialect: str) -> Any:
         )
         .returning(
             JOBS.c.id, JOBS.c.quantum_computer, JOBS.c.calibration_set_id, JOBS.c.payload,
-            JOBS.c.shots, JOBS.c.type, JOBS.c.definition,
+            JOBS.c.shots, JOBS.c.type, JOBS.c.definition, JOBS.c.use_timeslot,
+            JOBS.c.created_at,
         )
     )
     _claim_statements[dialect] = stmt
@@ -190,7 +195,12 @@ def _claim(
     params = {"machines": machines, "worker": worker_id, "lease": now + lease_s, "now": now}
     row = conn.execute(_claim_statement(dialect), params).one_or_none()
     # The timeline's execution entries come from started_at/finished_at (no extra writes).
-    return None if row is None else Claimed(*row)
+    if row is None:
+        return None
+    return Claimed(
+        row.id, row.quantum_computer, row.calibration_set_id, row.payload, row.shots,
+        row.type, row.definition, bool(row.use_timeslot), row.created_at, started_at=now,
+    )
 
 
 def claimable(conn: Connection, qcs: Sequence[str]) -> bool:
@@ -216,12 +226,14 @@ def finish(
     results: tuple[str, str] | None = None,
     stages: Sequence[tuple[str, float]] = (),
     sweep_results: bytes | None = None,
+    now: float | None = None,
 ) -> bool:
     """End a claimed job. False (write nothing) if the lease was lost or the job deleted.
 
     ``stages`` are the IQM stages the worker marked; a completed job is also ``ready``.
+    ``now``: the job's end time (default: the current time).
     """
-    now = time.time()
+    now = time.time() if now is None else now
     params = {
         "job_id_": claimed.id, "worker": worker_id, "new_status": status, "now": now,
         "errors": errors or [],

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from qstation import __version__
 from qstation.queue.notify import LocalNotifier, Notifier
 from qstation.schemas.iqm_v1 import ErrorBody
-from qstation.server import console, metrics, ours, qaas
+from qstation.server import console, hot, metrics, ours, qaas
 from qstation.server.backpressure import SubmissionLimit
 from qstation.server.bookings import routes as bookings
 from qstation.server.config import Settings
@@ -31,6 +31,7 @@ from qstation.server.openapi import install_openapi
 from qstation.server.usage import routes as usage
 from qstation.store import migrate
 from qstation.store.db import is_sqlite, make_async_engine, sessionmaker
+from qstation.store.light_reads import LightReads
 from qstation.store.private import private_dir
 from qstation.telemetry import tracing
 
@@ -144,6 +145,10 @@ def create_app(settings: Settings | None = None, *, notifier: Notifier | None = 
         devices = DeviceService(kept=settings.calibration_sets_kept)
         from qstation.server.jobs.service import JobService
 
+        # Lookups outside transactions: SQLite's reads are already; PostgreSQL's autocommit.
+        read_engine = engine if is_sqlite(url) else engine.execution_options(
+            isolation_level="AUTOCOMMIT")
+        light = LightReads.for_url(url, read_engine)
         state = AppState(
             settings=settings,
             sessions=sessionmaker(engine),
@@ -154,6 +159,8 @@ def create_app(settings: Settings | None = None, *, notifier: Notifier | None = 
             # SQLite reads run outside transactions already; PostgreSQL's need autocommit.
             read_sessions=None if is_sqlite(url) else sessionmaker(
                 engine.execution_options(isolation_level="AUTOCOMMIT")),
+            read_engine=read_engine,
+            light=light,
         )
         await _bootstrap(state)
         await state.notifier.start()
@@ -167,6 +174,7 @@ def create_app(settings: Settings | None = None, *, notifier: Notifier | None = 
                 recal.cancel()
             await state.notifier.close()
             state.jobs.close()
+            light.close()
             await engine.dispose()
 
     # /docs and /redoc come with the console, from bundled files (FastAPI's use CDNs).
@@ -194,6 +202,7 @@ def create_app(settings: Settings | None = None, *, notifier: Notifier | None = 
         from qstation.server.auth import enable_auth
 
         enable_auth(app, settings)
+    hot.install(app)  # last: its routes go in front of all the others
     install_openapi(app)
     return app
 

@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from qstation.store.light_reads import LightReads
+from qstation.store.repositories import Reader
 
 if TYPE_CHECKING:
     from qstation.queue.notify import Notifier
@@ -34,6 +37,10 @@ class AppState:
     #: Sessions for blocks that only read, in autocommit mode where that saves round trips
     #: (PostgreSQL: no BEGIN and COMMIT around a lookup); None: use ``sessions``.
     read_sessions: async_sessionmaker[Any] | None = None
+    #: The engine of :func:`reading` (autocommit on PostgreSQL); None: lookups use sessions.
+    read_engine: AsyncEngine | None = None
+    #: The hottest lookups, past SQLAlchemy (see :mod:`qstation.store.light_reads`).
+    light: LightReads | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,20 @@ async def unit_of_work(
     finally:
         if lock is not None:
             lock.release()
+
+
+@asynccontextmanager
+async def reading(state: AppState) -> AsyncIterator[Reader | AsyncSession]:
+    """A connection for a few lookups, without a session or a transaction around them.
+
+    Each statement sees committed data only; nothing read here may be written back.
+    """
+    if state.read_engine is None:
+        async with unit_of_work(state, read_only=True) as session:
+            yield session
+        return
+    async with state.read_engine.connect() as conn:
+        yield Reader(conn)
 
 
 async def get_principal(request: Request) -> Principal:

@@ -14,8 +14,16 @@ from qstation import __version__
 from qstation.queue.notify import DONE, JOB
 from qstation.schemas.iqm_v1 import TERMINAL, JobStatus
 from qstation.schemas.qstation_v1 import JobPage, JobSummary
-from qstation.server.deps import PrincipalDep, StateDep, unit_of_work
+from qstation.server.deps import (
+    AppState,
+    Principal,
+    PrincipalDep,
+    StateDep,
+    reading,
+    unit_of_work,
+)
 from qstation.server.errors import BadRequest, Forbidden
+from qstation.server.jobs import light
 from qstation.server.jobs.service import canonical_job_id, scope
 from qstation.store.repositories import JobRepository
 
@@ -24,6 +32,9 @@ router = APIRouter(prefix="/qstation/v1")
 # often (doubling up to the maximum), so a thousand idle long-polls do not load the database.
 _POLL_S = 0.5
 _MAX_POLL_S = 4.0
+#: The long-poll's default and longest wait, in seconds.
+WAIT_TIMEOUT_S = 30.0
+MAX_WAIT_S = 300.0
 
 
 @router.get("/health")
@@ -77,15 +88,24 @@ async def wait_for_job(
     state: StateDep,
     principal: PrincipalDep,
     status: Annotated[JobStatus | None, Query(description="the status the caller knows")] = None,
-    timeout: Annotated[float, Query(ge=0.0, le=300.0)] = 30.0,
+    timeout: Annotated[float, Query(ge=0.0, le=MAX_WAIT_S)] = WAIT_TIMEOUT_S,
 ) -> Response:
     """Long-poll: answer when the job's status differs from ``status`` (or is terminal).
 
     Without ``status``, answers when the job is terminal. Always answers by ``timeout``
     seconds with the job as it is then.
     """
+    return await wait_for_job_response(state, principal, job_id, status, timeout)
+
+
+async def wait_for_job_response(
+    state: AppState, principal: Principal, job_id: str, status: JobStatus | None,
+    timeout: float,
+) -> Response:
+    """The long-poll's answer (also served by :mod:`qstation.server.hot`)."""
     deadline = time.monotonic() + timeout
     job_id = canonical_job_id(job_id)
+    owner = scope(principal)
     # Waiting for the end only: wake on terminal states, not on every step.
     topic = JOB if status is not None else DONE
     poll = _POLL_S
@@ -94,17 +114,25 @@ async def wait_for_job(
         woken = asyncio.ensure_future(state.notifier.wait(topic, job_id, poll))
         poll = min(poll * 2, _MAX_POLL_S)
         await asyncio.sleep(0)
-        async with unit_of_work(state, read_only=True) as session:
-            job = await state.jobs.get(session, job_id, scope(principal))
-            current = JobStatus(job.status)
-            changed = current != status if status is not None else current in TERMINAL
-            remaining = deadline - time.monotonic()
-            if changed or current in TERMINAL or remaining <= 0:
-                woken.cancel()
-                data = await state.jobs.view(session, job)
-                return Response(data.model_dump_json(), media_type="application/json")
+        # A light look first: while nothing is to be answered, the job is not read whole.
+        seen = await light.head(state.light, job_id, owner)
+        remaining = deadline - time.monotonic()
+        if seen is None or _answers(seen.status, status) or remaining <= 0:
+            async with reading(state) as session:
+                job = await state.jobs.get(session, job_id, owner)
+                remaining = deadline - time.monotonic()
+                if _answers(job.status, status) or remaining <= 0:
+                    woken.cancel()
+                    text = await state.jobs.view_json(session, job)
+                    return Response(text, media_type="application/json")
         await asyncio.wait({woken}, timeout=remaining)
         woken.cancel()
+
+
+def _answers(current: str, known: JobStatus | None) -> bool:
+    # Terminal states always answer; otherwise a change from the status the caller knows.
+    now = JobStatus(current)
+    return now in TERMINAL or (known is not None and now != known)
 
 
 @router.post("/quantum-computers/{qc}/recalibrate")

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from qstation.store import orm
 from qstation.store.booking_orm import BOOKINGS, USAGE_DAYS
+from qstation.store.repositories import Connectable
 
 JOBS = orm.JOBS
 
@@ -38,7 +39,7 @@ _charge_statements: dict[str, Any] = {}
 class BookingRepository:
     """Timeslot bookings of quantum computers."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: Connectable) -> None:
         self.session = session
 
     async def _run(self, stmt: Any, params: dict[str, Any] | None = None) -> Any:

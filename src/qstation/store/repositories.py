@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Row, bindparam, delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from qstation.store import orm
 from qstation.store.orm import (
@@ -61,6 +61,27 @@ class QuantumComputerRepository:
             )
 
 
+class Connectable(Protocol):
+    """What job and booking lookups run on: a session, or a :class:`Reader`."""
+
+    async def connection(self) -> AsyncConnection: ...
+
+
+class Reader:
+    """A bare connection for lookups, without a session around it.
+
+    The hottest reads (a job's status, its measurements) are one or two prebuilt
+    statements; an ORM session's setup, bookkeeping and commit cost more than they do.
+    """
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def connection(self) -> AsyncConnection:
+        """The connection the statements run on."""
+        return self._conn
+
+
 JOBS, EVENTS, RESULTS = orm.JOBS, orm.JOB_EVENTS, orm.JOB_RESULTS
 #: A job as read from the database: a row with the ``jobs`` columns as attributes.
 JobRecord = Row[Any]
@@ -89,6 +110,7 @@ _SLOT_POSITION = select(func.count()).where(
     JOBS.c.seq < bindparam("seq"),
 )
 _RESULT = select(RESULTS).where(RESULTS.c.job_id == bindparam("job_id_"))
+_ADD_JOB = insert(JOBS)
 _ADD_RESULT = insert(RESULTS)
 _ADD_EVENT = insert(EVENTS)
 _REQUEST_CANCEL = (
@@ -102,7 +124,7 @@ _DELETE = delete(JOBS).where(JOBS.c.id == bindparam("job_id_"))
 class JobRepository:
     """Jobs, their timeline events and their results."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: Connectable) -> None:
         self.session = session
 
     async def _run(
@@ -114,7 +136,7 @@ class JobRepository:
 
     async def add(self, fields: dict[str, Any]) -> int:
         """Insert a job (``fields`` are ``jobs`` columns); returns its queue ``seq``."""
-        result = await self._run(insert(JOBS), fields)
+        result = await self._run(_ADD_JOB, fields)
         return int(result.inserted_primary_key[0])
 
     async def add_event(

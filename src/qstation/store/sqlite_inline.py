@@ -127,3 +127,4 @@ def inline_creator(path: str, timeout: float) -> Callable[[], Awaitable[InlineCo
         return InlineConnection(sqlite3.connect(path, timeout=timeout, check_same_thread=False))
 
     return connect
+

@@ -24,6 +24,7 @@ from qstation.server.devices.service import DeviceService
 from qstation.server.errors import BadRequest, Conflict, Forbidden, NotFound
 from qstation.store.auth_repositories import UserRepository
 from qstation.store.booking_repositories import BookingRepository
+from qstation.store.repositories import Connectable
 
 SOURCE = "iqm-server"
 
@@ -119,7 +120,7 @@ class BookingService:
         return str(row.quantum_computer)
 
 
-async def waiting_message(session: AsyncSession, job: Any) -> dict[str, object] | None:
+async def waiting_message(session: Connectable, job: Any) -> dict[str, object] | None:
     """Why a waiting job waits, as far as timeslots are concerned (None: nothing to say)."""
     now = time.time()
     windows = await BookingRepository(session).upcoming(job.quantum_computer, now, limit=20)

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Header, Request, Response
 
 from qstation.queue.notify import CANCEL, DONE, JOB, QUEUE
-from qstation.server.deps import PrincipalDep, StateDep, unit_of_work
+from qstation.server.deps import (
+    AppState,
+    Principal,
+    PrincipalDep,
+    StateDep,
+    reading,
+    unit_of_work,
+)
 from qstation.server.errors import BadRequest, NotImplementedOnTwin, PayloadTooLarge
 from qstation.server.iqm import runs
+from qstation.server.jobs import light
 from qstation.server.jobs.service import scope
 
 router = APIRouter(prefix="/api/v1/jobs")
@@ -42,6 +52,14 @@ async def submit_circuits(
     idempotency_key: str | None = Header(default=None),
 ) -> Response:
     """Validate, store and enqueue a circuit job; answers once the job is durable."""
+    return await circuit_submission(state, principal, request, qc, use_timeslot, idempotency_key)
+
+
+async def circuit_submission(
+    state: AppState, principal: Principal, request: Request, qc: str, use_timeslot: str,
+    idempotency_key: str | None,
+) -> Response:
+    """The answer to a circuit submission (also served by :mod:`qstation.server.hot`)."""
     timeslot = _flag(use_timeslot)
     body = await _read_body(request, state.settings.max_payload_bytes)
     async with unit_of_work(state) as session:
@@ -51,8 +69,10 @@ async def submit_circuits(
             session, sub, owner=principal.owner, idempotency_key=idempotency_key
         )
         data = await state.jobs.acknowledgement(session, sub, stored)
-    # Acknowledge only now that the job is committed.
-    state.notifier.publish(QUEUE, qc)
+    # Acknowledge only now that the job is committed. The workers are woken just after
+    # the answer is written (the callback runs once this task yields or ends): the woken
+    # worker then does not take the CPU from the answer on a busy machine.
+    asyncio.get_running_loop().call_soon(state.notifier.publish, QUEUE, qc)
     if data is None:  # a repeated idempotency key or a timeslot job: the stored view
         async with unit_of_work(state) as session:
             data = await state.jobs.view(session, await state.jobs.get(session, stored.job_id))
@@ -87,10 +107,18 @@ async def submit_run(
 @router.get("/{job_id}")
 async def get_job(job_id: str, state: StateDep, principal: PrincipalDep) -> Response:
     """The job's status, timeline, errors and queue position."""
-    async with unit_of_work(state, read_only=True) as session:
-        job = await state.jobs.get(session, job_id, scope(principal))
-        data = await state.jobs.view(session, job)
-    return Response(data.model_dump_json(), media_type=JSON)
+    return await job_response(state, principal, job_id)
+
+
+async def job_response(state: AppState, principal: Principal, job_id: str) -> Response:
+    """The answer to a status read (also served by :mod:`qstation.server.hot`)."""
+    owner = scope(principal)
+    text = await light.kept_view(state.jobs, state.light, job_id, owner)
+    if text is None:
+        async with reading(state) as session:
+            job = await state.jobs.get(session, job_id, owner)
+            text = await state.jobs.view_json(session, job)
+    return Response(text, media_type=JSON)
 
 
 @router.get("/{job_id}/payload")
@@ -107,8 +135,19 @@ async def get_artifact(
     job_id: str, kind: str, state: StateDep, principal: PrincipalDep
 ) -> Response:
     """``measurements``, ``measurement_counts`` or (run jobs) ``sweep_results`` of a job."""
-    async with unit_of_work(state, read_only=True) as session:
-        job = await state.jobs.get(session, job_id, scope(principal))
+    return await artifact_response(state, principal, job_id, kind)
+
+
+async def artifact_response(
+    state: AppState, principal: Principal, job_id: str, kind: str
+) -> Response:
+    """The answer to an artifact read (also served by :mod:`qstation.server.hot`)."""
+    owner = scope(principal)
+    text = await light.artifact(state.light, job_id, owner, kind)
+    if text is not None:
+        return Response(text, media_type=JSON)
+    async with reading(state) as session:
+        job = await state.jobs.get(session, job_id, owner)
         if kind == "sweep_results":
             results = await runs.sweep_results(session, job)
             return Response(results, media_type=runs.PROTOBUF)

@@ -25,7 +25,7 @@ from qstation.queue.stages import Stages
 from qstation.server.devices.service import Calibration
 from qstation.server.errors import BadRequest, NotFound, NotImplementedOnTwin
 from qstation.server.jobs.service import SERVER, JobService, Stored
-from qstation.store.repositories import JobRecord, JobRepository
+from qstation.store.repositories import Connectable, JobRecord, JobRepository
 
 if TYPE_CHECKING:
     from iqm.models.channel_properties import ChannelProperties
@@ -190,7 +190,7 @@ def payload_of(job: JobRecord) -> tuple[bytes, str]:
     return job.payload.encode(), "application/json"
 
 
-async def sweep_results(session: AsyncSession, job: JobRecord) -> bytes:
+async def sweep_results(session: Connectable, job: JobRecord) -> bytes:
     """The serialized sweep results of a completed run job.
 
     Raises:

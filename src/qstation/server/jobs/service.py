@@ -33,12 +33,14 @@ from qstation.server.devices.service import Calibration, DeviceService
 from qstation.server.errors import Conflict, DomainError, NotFound
 from qstation.server.jobs.checker import CheckerProcess
 from qstation.server.jobs.checks import LARGE_BODY, Checked, Limits, Refusal, check
+from qstation.server.jobs.view_cache import ViewCache
 from qstation.server.usage.service import QuotaService
-from qstation.store.repositories import JobRecord, JobRepository
+from qstation.store.repositories import Connectable, JobRecord, JobRepository
 from qstation.telemetry import metrics, tracing
 
 SERVER = "iqm-server"
 STATION = "iqm-station-control"
+_TERMINAL = frozenset(s.value for s in TERMINAL)
 _ARTIFACTS = [JobArtifactInfo(type="measurements"), JobArtifactInfo(type="measurement_counts")]
 
 
@@ -63,6 +65,11 @@ class Submission:
     stages: Stages = field(default_factory=Stages)
 
 
+#: Bodies below this size are checked on the event loop: well under a millisecond, less than
+#: the hand-off to a thread and back.
+_SMALL_BODY = 4 << 10
+
+
 class JobService:
     """Submission, lookup, cancellation and deletion of jobs."""
 
@@ -73,6 +80,7 @@ class JobService:
         self.limits = Limits(settings.max_shots, settings.max_circuits,
                              settings.max_circuit_duration_over_t2)
         self.checker = CheckerProcess()
+        self.views = ViewCache()
 
     def close(self) -> None:
         """Release what the service holds beyond the request path (the checker process)."""
@@ -119,7 +127,9 @@ class JobService:
     async def _check(self, body: bytes, cal: Calibration | None) -> Checked:
         # Decoding, validation and compilation cost up to seconds for the largest bodies:
         # they run off the event loop's thread, and the largest off its process.
-        if len(body) >= LARGE_BODY:
+        if len(body) < _SMALL_BODY:
+            verdict = check(body, self.limits, cal)
+        elif len(body) >= LARGE_BODY:
             verdict = await self.checker.check(body, self.limits, cal)
         else:
             verdict = await asyncio.to_thread(check, body, self.limits, cal)
@@ -173,7 +183,7 @@ class JobService:
         metrics.job_submitted(sub.qc, sub.use_timeslot)
         return Stored(job_id, True, seq)
 
-    async def get(self, session: AsyncSession, job_id: str, owner: str | None = None) -> JobRecord:
+    async def get(self, session: Connectable, job_id: str, owner: str | None = None) -> JobRecord:
         """A job visible to ``owner`` (None: every job).
 
         Raises:
@@ -203,7 +213,7 @@ class JobService:
             compilation=JobCompilation(calibration_set_id=uuid.UUID(sub.calibration.id)),
         )
 
-    async def view(self, session: AsyncSession, job: JobRecord) -> JobData:
+    async def view(self, session: Connectable, job: JobRecord) -> JobData:
         """The IQM ``JobData`` of a job."""
         repo = JobRepository(session)
         status = JobStatus(job.status)
@@ -225,6 +235,16 @@ class JobService:
             artifacts=await self._artifacts(repo, job) if status is JobStatus.COMPLETED else [],
         )
 
+    async def view_json(self, session: Connectable, job: JobRecord) -> str:
+        """:meth:`view` as JSON text; a terminal job's is built once (see :mod:`.view_cache`)."""
+        terminal = job.status in _TERMINAL
+        if terminal and (kept := self.views.get(job.id)) is not None:
+            return kept
+        text = (await self.view(session, job)).model_dump_json()
+        if terminal:
+            self.views.put(job.id, text)
+        return text
+
     @staticmethod
     async def _artifacts(repo: JobRepository, job: JobRecord) -> list[JobArtifactInfo]:
         if job.type != "run":
@@ -234,7 +254,7 @@ class JobService:
         circuits = _ARTIFACTS if result is not None and result.measurements else []
         return [JobArtifactInfo(type="sweep_results"), *circuits]
 
-    async def timeline(self, session: AsyncSession, job: JobRecord) -> list[TimelineEntry]:
+    async def timeline(self, session: Connectable, job: JobRecord) -> list[TimelineEntry]:
         """The job's history: the main steps come from its row, IQM's stages from its events."""
         events = [(e.ts, e.source, e.status) for e in await JobRepository(session).events(job.id)]
         staged = {status for _, _, status in events}
@@ -254,7 +274,7 @@ class JobService:
             for ts, src, st in steps
         ]
 
-    async def artifact(self, session: AsyncSession, job: JobRecord, kind: str) -> str:
+    async def artifact(self, session: Connectable, job: JobRecord, kind: str) -> str:
         """The JSON text of a completed job's ``measurements`` or ``measurement_counts``."""
         result = await JobRepository(session).result(job.id)
         if job.status != JobStatus.COMPLETED or result is None or not result.measurements:
@@ -284,6 +304,7 @@ class JobService:
         """Remove a job and everything of it (a running job is stopped first)."""
         if JobStatus(job.status) not in TERMINAL:
             await self.cancel(session, job)
+        self.views.forget(job.id)
         if not await JobRepository(session).delete(job.id):
             raise Conflict(f"job {job.id} changed while being deleted; retry")
 

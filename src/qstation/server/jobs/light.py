@@ -1,0 +1,60 @@
+"""Answers to the hottest reads from one light lookup, where the plain case allows it.
+
+Each function returns None whenever the answer needs more than the light lookup (no such
+job, another owner's, not finished, nothing kept): the caller then takes the full path,
+which gives the same answer, or raises the usual error.
+"""
+
+from __future__ import annotations
+
+from qstation.server.errors import NotFound
+from qstation.server.jobs.service import JobService, canonical_job_id
+from qstation.store.light_reads import JobHead, LightReads
+
+ARTIFACT_KINDS = ("measurements", "measurement_counts")
+
+
+def _canonical(job_id: str) -> str | None:
+    try:
+        return canonical_job_id(job_id)
+    except NotFound:
+        return None
+
+
+def _visible(row_owner: str | None, owner: str | None) -> bool:
+    return owner is None or row_owner == owner
+
+
+async def head(reads: LightReads | None, job_id: str, owner: str | None) -> JobHead | None:
+    """Status of a job ``owner`` may see (None: every job); None to take the full path."""
+    canonical = _canonical(job_id)
+    if canonical is None or reads is None:
+        return None
+    row = await reads.job_head(canonical)
+    return row if row is not None and _visible(row.owner, owner) else None
+
+
+async def kept_view(
+    jobs: JobService, reads: LightReads | None, job_id: str, owner: str | None
+) -> str | None:
+    """The kept view of a finished job ``owner`` may see, after checking it is still there."""
+    canonical = _canonical(job_id)
+    if canonical is None or reads is None or (text := jobs.views.get(canonical)) is None:
+        return None
+    row = await reads.job_head(canonical)
+    return text if row is not None and _visible(row.owner, owner) else None
+
+
+async def artifact(
+    reads: LightReads | None, job_id: str, owner: str | None, kind: str
+) -> str | None:
+    """A completed job's ``measurements`` or ``measurement_counts`` text."""
+    canonical = _canonical(job_id)
+    if canonical is None or reads is None or kind not in ARTIFACT_KINDS:
+        return None
+    row = await reads.stored_result(canonical)
+    if row is None or not _visible(row.owner, owner) or row.status != "completed":
+        return None
+    if not row.measurements:
+        return None
+    return row.measurements if kind == "measurements" else row.counts
