@@ -94,6 +94,20 @@ def test_coherence_benchmark_recovers_t1_and_t2_echo(
             assert close(obs, expected, floor=0.10 * expected), (q, name, obs, expected)
 
 
+def test_coherence_benchmark_on_a_whole_20_qubit_chip_recovers_t2_echo(
+    runner: ScenarioRunner, bench_venv: ClientVenv, bench_url: str
+) -> None:
+    # Every qubit's echo in one 20-qubit circuit: each qubit must still refocus its
+    # low-frequency noise (T2-echo, not T2*) and relax towards |0>.
+    values = published(bench_url, "lattice-20")
+    found = by_qubits(runner.scenario(bench_venv, SCRIPT, "coherence_t2_echo_wide"), "T2_echo")
+    assert len(found) == 20
+    for index, obs in found.items():
+        q = f"QB{int(index.strip('[]')) + 1}"
+        expected = values[f"characterization.model.{q}.t2_echo_time"]
+        assert close(obs, expected, floor=0.10 * expected), (q, obs, expected)
+
+
 def test_ghz_fidelity_matches_the_cz_fidelities(
     runner: ScenarioRunner, bench_venv: ClientVenv, bench_url: str
 ) -> None:

@@ -27,6 +27,7 @@ from qstation.qpu.quasi_static import (
     exposure,
     shift_phases,
 )
+from qstation.qpu.split import join_results, parts, split
 
 HERALDING_MODES = ("none", "zeros")
 
@@ -128,7 +129,8 @@ class Executor:
 
     def engine_for(self, program: Program) -> str:
         """Name of the engine that :meth:`run` would use for ``program``."""
-        if self.small_engine(program) is not None:
+        if self.small_engine(program) is not None or self._split(
+                program, self.noise_model(tuple(program.components))) is not None:
             return SmallCircuitEngine.name
         if self.stim_engine(program) is not None:
             return DirectStimEngine.name
@@ -165,6 +167,14 @@ class Executor:
         if heralding == "zeros":
             p01 = np.asarray(noise.readout_p01 if noise else np.zeros(program.n))
             shots = self._heralded_shots(program, p01, shots, rng)
+        pieces = self._split(program, noise) if heralding == "none" else None
+        if pieces is not None:
+            groups, programs = pieces
+            seeds = rng.integers(2**63, size=len(programs))
+            results = join_results(program, groups, [
+                self.run(part, shots, seed=int(s)) for part, s in zip(programs, seeds, strict=True)
+            ])
+            return results  # each part's shots are already in random order
         quasi = self.quasi_static_model(program)
         small = self.small_engine(program) if quasi is None else None
         direct = self.stim_engine(program) if small is None and quasi is None else None
@@ -187,6 +197,23 @@ class Executor:
         order = rng.permutation(shots)
         return {key: np.ascontiguousarray(bits[order], dtype=np.uint8)
                 for key, bits in results.items()}
+
+    def _split(
+        self, program: Program, noise: NoiseModel | None
+    ) -> tuple[list[list[int]], list[Program]] | None:
+        """Independent parts of a noisy ``program`` too wide for the exact small path, each
+        small enough for it (None: run it whole)."""
+        if (noise is None or self.crosstalk or self.router.preference != "auto"
+                or SmallCircuitEngine.supports(program, noise)):
+            return None
+        groups = parts(program)
+        if len(groups) < 2:
+            return None
+        programs = split(program, noise.durations, groups)
+        if not all(SmallCircuitEngine.supports(p, self.noise_model(tuple(p.components)))
+                   for p in programs):
+            return None
+        return groups, programs
 
     def _run_detuned(
         self, program: Program, noise: NoiseModel, shots: int, rng: np.random.Generator

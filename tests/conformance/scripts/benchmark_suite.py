@@ -137,7 +137,7 @@ def mirror_rb(ctx: Context) -> Any:
     }
 
 
-def _coherence(ctx: Context, experiment: str) -> Any:
+def _coherence(ctx: Context, experiment: str, qc: str = "star-5") -> Any:
     from iqm.benchmarks.coherence.coherence import CoherenceBenchmark, CoherenceConfiguration
 
     config = CoherenceConfiguration(
@@ -146,7 +146,7 @@ def _coherence(ctx: Context, experiment: str) -> Any:
         coherence_exp=experiment,
         shots=1000,
     )
-    return _observations(CoherenceBenchmark(_backend(ctx, "star-5"), config))
+    return _observations(CoherenceBenchmark(_backend(ctx, qc), config))
 
 
 def coherence_t1(ctx: Context) -> Any:
@@ -155,6 +155,11 @@ def coherence_t1(ctx: Context) -> Any:
 
 def coherence_t2_echo(ctx: Context) -> Any:
     return _coherence(ctx, "t2_echo")
+
+
+def coherence_t2_echo_wide(ctx: Context) -> Any:
+    """Echoes on all 20 qubits of lattice-20 at once: one circuit too wide for exact paths."""
+    return _coherence(ctx, "t2_echo", "lattice-20")
 
 
 def qiskit_experiments(ctx: Context) -> Any:
@@ -205,6 +210,7 @@ if __name__ == "__main__":
             "mirror_rb": mirror_rb,
             "coherence_t1": coherence_t1,
             "coherence_t2_echo": coherence_t2_echo,
+            "coherence_t2_echo_wide": coherence_t2_echo_wide,
             "qiskit_experiments": qiskit_experiments,
         }
     )
