@@ -6,6 +6,8 @@ qubit: T1 (excite, delay sweep, fit), T2* (Ramsey with a phase-advance detuning,
 T2-echo (Hahn echo, fit),
 readout assignment errors p01/p10 and the prx error from randomized benchmarking, plus the cz
 error from interleaved two-qubit RB on one coupler, each next to the published value.
+With ``--suite`` it runs IQM's own benchmark suite and qiskit-experiments instead
+(:mod:`bench.suite_report`).
 
 The experiments are plain functions of an HTTP client, so ``tests/e2e/test_twin_fidelity.py``
 runs the same code against the test app.
@@ -228,7 +230,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default=None, help="a running qstation server")
     parser.add_argument("--qc", default="star-5")
+    parser.add_argument("--suite", action="store_true",
+                        help="IQM's benchmark suite and qiskit-experiments instead "
+                             "(bench/suite_report.py; star-5 and lattice-20)")
     args = parser.parse_args()
+    if args.suite:
+        from bench.suite_report import report_suite
+
+        report_suite(args.url)
+        return
     if args.url:
         import httpx
 

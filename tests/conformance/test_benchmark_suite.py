@@ -19,6 +19,8 @@ import pytest
 
 from tests.conformance.runner import ScenarioRunner
 from tests.conformance.venvs import (
+    SUITE_REQUIREMENTS,
+    SUITE_VENV,
     ClientVenv,
     VenvUnavailable,
     ensure_named_venv,
@@ -28,13 +30,7 @@ from tests.support.servers import serve_process
 
 pytestmark = [pytest.mark.conformance, pytest.mark.slow, pytest.mark.timeout(1200)]
 
-VENV = "iqm-benchmarks-3.0.0"
-# ibm-platform-services pinned to a release with a wheel (older ones fail to build).
-REQUIREMENTS = [
-    "iqm-benchmarks==3.0.0",
-    "ibm-platform-services==0.66.1",
-    "qiskit-experiments==0.14.2",
-]
+VENV, REQUIREMENTS = SUITE_VENV, SUITE_REQUIREMENTS
 SCRIPT = "benchmark_suite"
 
 

@@ -36,6 +36,15 @@ _STAMP = ".qstation-conformance.json"
 _INSTALL_TIMEOUT_S = 1800
 
 
+#: IQM's open benchmark suite with qiskit-experiments (and the official client they bring).
+SUITE_VENV = "iqm-benchmarks-3.0.0"
+# ibm-platform-services pinned to a release with a wheel (older ones fail to build).
+SUITE_REQUIREMENTS = [
+    "iqm-benchmarks==3.0.0",
+    "ibm-platform-services==0.66.1",
+    "qiskit-experiments==0.14.2",
+]
+
 class VenvUnavailable(RuntimeError):
     """The environment cannot be built here because the package index is unreachable."""
 
