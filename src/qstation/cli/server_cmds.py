@@ -103,7 +103,8 @@ def serve(no_workers: bool, log_level: str, **flags: object) -> None:
             f"{_startup.describe_database(url)}; {workers}"
         )
 
-    config = uvicorn.Config(create_app(settings), log_level=log_level, access_log=False)
+    app = create_app(settings, settle_heap=True)
+    config = uvicorn.Config(app, log_level=log_level, access_log=False)
     try:
         with _startup.recorded(settings.data_dir, address):
             _startup.Server(config, ready).run(sockets=[sock])
@@ -300,6 +301,7 @@ def worker(
         poll_s=poll_seconds,
         engine=engine,
         noise=noise,
+        settle_heap=True,
     )
     serving = ", ".join(qc) or "every hosted quantum computer"
     if not quiet:  # embedded workers stay quiet: `serve` prints the one ready line

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
+from qstation import heap
 from qstation.qpu.calibration import CalibrationData
 from qstation.qpu.device import DeviceSpec
 from qstation.qpu.executor import Executor
@@ -56,6 +57,7 @@ class Worker:
         reap_every_s: float = 5.0,
         engine: str = "auto",
         noise: bool = True,
+        settle_heap: bool = False,
     ) -> None:
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.notifier = notifier
@@ -63,6 +65,8 @@ class Worker:
         self.lease_s, self.poll_s, self.reap_every_s = lease_s, poll_s, reap_every_s
         self.engine_name = engine
         self.noise = noise
+        #: The worker owns its process: exempt what it keeps from GC sweeps (qstation.heap).
+        self.settle_heap = settle_heap
         self._db = make_sync_engine(database_url)
         self._lookups = self._db.execution_options(isolation_level="AUTOCOMMIT")
         self._liveness = LivenessLock(self._db, self.id)
@@ -84,11 +88,18 @@ class Worker:
             tracing.instrument_engine(self._db)
         done: _Finished | None = None
         delay = _OUTAGE_MIN_S
+        if self.settle_heap:
+            heap.settle()
+        settled = not self.settle_heap
         try:
             while not stop.is_set():
                 try:
                     done = await self._step(stop, done)
                     delay = _OUTAGE_MIN_S
+                    if done is not None and not settled:
+                        # The first job imported the simulators and built their caches.
+                        heap.settle()
+                        settled = True
                 except DBAPIError as err:
                     log.warning("database unavailable (%s); retrying in %.1f s", err, delay)
                     with contextlib.suppress(TimeoutError):

@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from qstation import __version__
+from qstation import __version__, heap
 from qstation.queue.notify import LocalNotifier, Notifier
 from qstation.schemas.iqm_v1 import ErrorBody
 from qstation.server import console, hot, metrics, ours, qaas
@@ -125,12 +125,17 @@ def default_notifier(settings: Settings) -> Notifier:
     return PostgresNotifier(url)
 
 
-def create_app(settings: Settings | None = None, *, notifier: Notifier | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, notifier: Notifier | None = None,
+    settle_heap: bool = False,
+) -> FastAPI:
     """Build the qstation ASGI app.
 
     Args:
         settings: server settings (default: from ``QSTATION_*`` variables).
         notifier: wake-up channel between API and workers (default: by database kind).
+        settle_heap: the app owns its process (``qstation serve``): exempt what it holds
+            for its lifetime from the garbage collector's sweeps (:mod:`qstation.heap`).
     """
     settings = settings or Settings()
 
@@ -154,7 +159,7 @@ def create_app(settings: Settings | None = None, *, notifier: Notifier | None = 
             sessions=sessionmaker(engine),
             notifier=notifier or default_notifier(settings),
             devices=devices,
-            jobs=JobService(settings, devices),
+            jobs=JobService(settings, devices, settle_heap=settle_heap),
             write_lock=asyncio.Lock() if is_sqlite(url) else None,
             # SQLite reads run outside transactions already; PostgreSQL's need autocommit.
             read_sessions=None if is_sqlite(url) else sessionmaker(
@@ -164,6 +169,8 @@ def create_app(settings: Settings | None = None, *, notifier: Notifier | None = 
         )
         await _bootstrap(state)
         await state.notifier.start()
+        if settle_heap:
+            heap.settle()
         app.state.qstation = state
         recal = (asyncio.create_task(_recalibrate_forever(state))
                  if settings.recalibrate_every_s > 0 else None)

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from qstation import heap
 from qstation.queue.stages import RANK, Stages
 from qstation.schemas.iqm_v1 import (
     TERMINAL,
@@ -73,7 +74,9 @@ _SMALL_BODY = 4 << 10
 class JobService:
     """Submission, lookup, cancellation and deletion of jobs."""
 
-    def __init__(self, settings: Settings, devices: DeviceService) -> None:
+    def __init__(
+        self, settings: Settings, devices: DeviceService, *, settle_heap: bool = False
+    ) -> None:
         self.settings = settings
         self.devices = devices
         self.quotas = QuotaService(settings)
@@ -81,6 +84,7 @@ class JobService:
                              settings.max_circuit_duration_over_t2)
         self.checker = CheckerProcess()
         self.views = ViewCache()
+        self._settled = not settle_heap  # see qstation.heap: once after the first job
 
     def close(self) -> None:
         """Release what the service holds beyond the request path (the checker process)."""
@@ -115,6 +119,9 @@ class JobService:
                 stages.mark(stage, checked.validated_at)
         assert cal is not None and checked.compiled_at is not None
         stages.mark("compilation_ended", checked.compiled_at)
+        if not self._settled:  # the first job imported and built the compile path's state
+            heap.settle()
+            self._settled = True
         received = stages.at("received")
         return Submission(qc, checked, cal, body.decode("utf-8"), use_timeslot, received, stages)
 
