@@ -98,7 +98,9 @@ def run_result(
 ) -> RunResult:
     """A :class:`RunResult` from a job's data and (if completed) its measurements."""
     cal = data.compilation.calibration_set_id if data.compilation else None
-    return RunResult(
+    # Built without validation: every part was validated as it was read (the job's data,
+    # the measurements), and validating the measurements again would copy every shot.
+    return RunResult.model_construct(
         job_id=data.id, status=data.status, measurements=measurements,
         metadata=RunMetadata(request=request, calibration_set_id=cal, timeline=data.timeline),
         errors=data.errors, messages=data.messages,
