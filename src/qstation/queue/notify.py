@@ -22,7 +22,9 @@ from typing import Protocol
 QUEUE = "queue"
 #: Topic of "job X changed state" (payload: the job id).
 JOB = "job"
-#: Topic of "job X reached a terminal state" (payload: the job id); also sent as ``JOB``.
+#: Topic of "job X reached a terminal state" (payload: the job id). It also wakes the waiters
+#: on ``JOB``: a terminal state is a change of state, and one message instead of two saves a
+#: wake-up of every listening process at the end of every job.
 DONE = "done"
 #: Topic of "job X was asked to stop" (payload: the job id), for its worker.
 CANCEL = "cancel"
@@ -51,7 +53,10 @@ class _Waiters:
         self._futures: dict[tuple[str, str | None], set[asyncio.Future[None]]] = defaultdict(set)
 
     def dispatch(self, topic: str, payload: str) -> None:
-        for key in ((topic, payload), (topic, None)):
+        keys = [(topic, payload), (topic, None)]
+        if topic == DONE:
+            keys += [(JOB, payload), (JOB, None)]
+        for key in keys:
             for fut in self._futures.pop(key, ()):
                 if not fut.done():
                     fut.set_result(None)
@@ -115,12 +120,16 @@ class LocalNotifier:
             return []
         now = time.monotonic()
         if self._listed is None or changed != self._listed[0] or now - self._listed[1] > 1.0:
-            self._targets = [str(p) for p in self.directory.glob("*.sock")]
+            # Not our own socket: this process's waiters are woken directly by publish.
+            own = str(self._path)
+            self._targets = [s for p in self.directory.glob("*.sock") if (s := str(p)) != own]
             self._listed = (changed, now)
         return self._targets
 
     def publish(self, topic: str, payload: str) -> None:
         message = f"{topic}|{payload}".encode()
+        if self._sock is not None:
+            self._waiters.dispatch(topic, payload)
         for path in self._listeners():
             try:
                 self._send.sendto(message, path)

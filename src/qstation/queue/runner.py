@@ -17,6 +17,7 @@ from qstation.qpu.calibration import CalibrationData
 from qstation.qpu.device import DeviceSpec
 from qstation.qpu.executor import Executor
 from qstation.qpu.validate import CircuitValidationError, Compiler, RawInstruction
+from qstation.queue.claim import Claimed
 from qstation.queue.stages import Stages
 from qstation.schemas.iqm_v1 import CircuitJobRequest
 
@@ -114,3 +115,23 @@ def run_circuit_job(
     )
     stages.mark("post_processing_ended")
     return outcome
+
+
+#: Circuit jobs at most this large (payload bytes, shots) run on the worker's event loop:
+#: done in well under a millisecond, less than the hand-off to a thread.
+_SMALL_PAYLOAD = 2 << 10
+_SMALL_SHOTS = 1000
+
+
+def runs_inline(claimed: Claimed) -> bool:
+    """Whether a worker runs the job on its event loop (a small circuit job)."""
+    return (
+        claimed.type != "run"
+        and len(claimed.payload) <= _SMALL_PAYLOAD
+        and claimed.shots <= _SMALL_SHOTS
+    )
+
+
+def job_error(message: str, code: str) -> dict[str, object]:
+    """A failed job's error entry, as the worker records it."""
+    return {"message": message, "error_code": code, "source": "qstation-worker"}

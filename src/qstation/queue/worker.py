@@ -22,6 +22,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from qstation import heap
@@ -30,6 +31,7 @@ from qstation.qpu.device import DeviceSpec
 from qstation.qpu.executor import Executor
 from qstation.qpu.registry import get_device
 from qstation.queue import claim as q
+from qstation.queue import runner
 from qstation.queue.liveness import LivenessLock
 from qstation.queue.notify import CANCEL, DONE, JOB, QUEUE, Notifier
 from qstation.queue.run_jobs import run_pulse_job
@@ -130,7 +132,10 @@ class Worker:
             await self._idle(stop, woken)
             return None
         await _cancel(woken)
-        self.notifier.publish(JOB, claimed.id)
+        if not runner.runs_inline(claimed):
+            # A job run on this loop ends within a millisecond, and its end wakes the JOB
+            # waiters too: telling them it started would only take the CPU from it.
+            self.notifier.publish(JOB, claimed.id)
         context = observe.trace_context(self._db, claimed.id)
         with tracing.job_span(context, claimed.id, claimed.quantum_computer, claimed.shots) as span:
             finished = await self._execute(claimed)
@@ -155,7 +160,6 @@ class Worker:
             moved = q.reclaim_stalled(conn)
         for job_id in moved:
             log.warning("reclaimed stalled job %s", job_id)
-            self.notifier.publish(JOB, job_id)
             self.notifier.publish(DONE, job_id)  # waiters re-read; it may have ended
         if moved:
             self.notifier.publish(QUEUE, "")
@@ -163,40 +167,64 @@ class Worker:
     def _finish_and_claim(
         self, done: _Finished | None, *, claim_next: bool = True
     ) -> q.Claimed | None:
-        """Record the finished job and claim the next in one transaction (one commit)."""
+        """Record the finished job and claim the next.
+
+        On PostgreSQL both happen in one transaction: one commit, fewer round trips. On
+        SQLite a commit costs no round trip, so the finished job is committed and its
+        waiters woken first: the client waiting for it does not wait for the next claim.
+        """
         if done is None and not claim_next:
             return None
         qcs = self._served()
-        if done is None and self._db.dialect.name == "postgresql":
+        combined = self._db.dialect.name == "postgresql"
+        if done is None and combined:
             # An idle worker looks first, locking nothing, in one round trip: every
             # submission wakes every idle worker, and a claim holds the machines' rows,
             # which a worker finishing a job then waits for.
             with self._lookups.connect() as conn:
                 if not q.claimable(conn, qcs):
                     return None
-        held = None
         ended_at = time.time()
+        if done is not None and not combined:
+            with self._db.begin() as conn:
+                held = self._finish(conn, done, ended_at)
+            self._announce(done, held, ended_at)
+            if not claim_next:
+                return None
+            try:
+                with self._db.begin() as conn:
+                    return q.claim(conn, qcs, self.id, self.lease_s)
+            except DBAPIError as err:  # the job is written: not to be finished again
+                log.warning("database unavailable after a job was stored (%s)", err)
+                return None
+        held = None
         with self._db.begin() as conn:
             if done is not None:
-                claimed, status, errors, outcome = done
-                results = (outcome.measurements, outcome.counts) if outcome else None
-                stages = outcome.stages if outcome else ()
-                sweep = outcome.sweep_results if outcome else None
-                if q.finish(conn, claimed, self.id, status, errors=errors, results=results,
-                            stages=stages, sweep_results=sweep, now=ended_at):
-                    held = claimed.quantum_computer
-                else:
-                    log.warning("job %s was reclaimed or deleted meanwhile; result dropped",
-                                claimed.id)
+                held = self._finish(conn, done, ended_at)
             nxt = q.claim(conn, qcs, self.id, self.lease_s, held=held) if claim_next else None
         if done is not None:
-            self.notifier.publish(JOB, done[0].id)
-            self.notifier.publish(DONE, done[0].id)
-            if held is not None:  # committed: count it
-                job = done[0]
-                observe.count_finished(job.quantum_computer, bool(job.use_timeslot), done[1],
-                                       job.created_at, job.started_at, ended_at)
+            self._announce(done, held, ended_at)
         return nxt
+
+    def _finish(self, conn: Connection, done: _Finished, ended_at: float) -> str | None:
+        """Write the finished job's end; its machine, or None if it was not ours any more."""
+        claimed, status, errors, outcome = done
+        results = (outcome.measurements, outcome.counts) if outcome else None
+        stages = outcome.stages if outcome else ()
+        sweep = outcome.sweep_results if outcome else None
+        if q.finish(conn, claimed, self.id, status, errors=errors, results=results,
+                    stages=stages, sweep_results=sweep, now=ended_at):
+            return claimed.quantum_computer
+        log.warning("job %s was reclaimed or deleted meanwhile; result dropped", claimed.id)
+        return None
+
+    def _announce(self, done: _Finished, held: str | None, ended_at: float) -> None:
+        """After the commit: wake the job's waiters and count it (if it was written)."""
+        job = done[0]
+        self.notifier.publish(DONE, job.id)  # also wakes the JOB waiters
+        if held is not None:
+            observe.count_finished(job.quantum_computer, bool(job.use_timeslot), done[1],
+                                   job.created_at, job.started_at, ended_at)
 
     def _prepare(self, claimed: q.Claimed) -> tuple[DeviceSpec, CalibrationData, Executor]:
         qc, cal_id = claimed.quantum_computer, claimed.calibration_set_id
@@ -219,13 +247,14 @@ class Worker:
 
     async def _execute(self, claimed: q.Claimed) -> _Finished:
         cancel = threading.Event()
-        beat = asyncio.create_task(self._heartbeat(claimed, cancel))
+        inline = runner.runs_inline(claimed)
+        # A job run on this loop gives a heartbeat no turn before it ends: none is started.
+        beat = None if inline else asyncio.create_task(self._heartbeat(claimed, cancel))
         try:
             spec, cal, executor = self._prepare(claimed)
             if claimed.type == "run":
                 outcome = await asyncio.to_thread(run_pulse_job, claimed, spec, cal, cancel.is_set)
-            elif _small(claimed):
-                # Done in well under a millisecond: less than the hand-off to a thread.
+            elif inline:
                 outcome = run_circuit_job(
                     claimed.id, claimed.payload, spec, cal, executor, cancel.is_set
                 )
@@ -238,14 +267,16 @@ class Worker:
         except JobCancelled:
             return claimed, "cancelled", None, None
         except JobFailed as err:
-            return claimed, "failed", [_error(str(err), err.code)], None
+            return claimed, "failed", [runner.job_error(str(err), err.code)], None
         except Exception as err:  # a bug must fail the job, not kill the worker
             log.exception("job %s crashed", claimed.id)
-            return claimed, "failed", [_error(f"internal error: {err}", "INTERNAL_ERROR")], None
+            error = runner.job_error(f"internal error: {err}", "INTERNAL_ERROR")
+            return claimed, "failed", [error], None
         finally:
-            beat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await beat
+            if beat is not None:
+                beat.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await beat
 
     async def _heartbeat(self, claimed: q.Claimed, cancel: threading.Event) -> None:
         interval = min(self.lease_s / 3, 0.5)
@@ -267,16 +298,3 @@ async def _cancel(*tasks: asyncio.Future[Any]) -> None:
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-
-
-#: Circuit jobs at most this large (payload bytes, shots) run on the worker's event loop.
-_SMALL_PAYLOAD = 2 << 10
-_SMALL_SHOTS = 1000
-
-
-def _small(claimed: q.Claimed) -> bool:
-    return len(claimed.payload) <= _SMALL_PAYLOAD and claimed.shots <= _SMALL_SHOTS
-
-
-def _error(message: str, code: str) -> dict[str, Any]:
-    return {"message": message, "error_code": code, "source": "qstation-worker"}

@@ -116,6 +116,12 @@ async def wait_for_job_response(
         await asyncio.sleep(0)
         # A light look first: while nothing is to be answered, the job is not read whole.
         seen = await light.head(state.light, job_id, owner)
+        if seen is not None and JobStatus(seen.status) in TERMINAL:
+            # The moment a waited-for job ends: its view from two light lookups.
+            text = await light.finished_view(state.jobs, state.light, job_id, owner)
+            if text is not None:
+                woken.cancel()
+                return Response(text, media_type="application/json")
         remaining = deadline - time.monotonic()
         if seen is None or _answers(seen.status, status) or remaining <= 0:
             async with reading(state) as session:

@@ -1,10 +1,11 @@
-"""The two hottest lookups, run on the driver's connection past SQLAlchemy's execution layer.
+"""The hottest lookups, run on the driver's connection past SQLAlchemy's execution layer.
 
-A job's status GET, its long-poll and its measurements GET each need a few text columns of
-one row. SQLAlchemy's connection checkout and statement execution (execution context, result
-processing) cost several times what SQLite takes to answer, so these lookups are written
-once per dialect and run on the driver's connection. They read plain text columns only
-(no type processing to repeat), and their callers use them only to answer the plain case;
+A job's status GET, its long-poll and its measurements GET each need a few columns of one
+row; the long-poll's answer at a job's end also needs its events. SQLAlchemy's connection
+checkout and statement execution (execution context, result processing) cost several times
+what SQLite takes to answer, so these lookups are written once per dialect and run on the
+driver's connection. They read plain columns (the two JSON columns of a job's messages and
+errors are decoded here), and their callers use them only to answer the plain case;
 anything else (a missing job, another owner's, an unfinished one) takes the full path,
 which raises the usual errors.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any, NamedTuple
 
+import orjson
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -22,8 +24,14 @@ _ARTIFACT = (
     "SELECT jobs.owner, jobs.status, job_results.measurements, job_results.counts "
     "FROM jobs JOIN job_results ON job_results.job_id = jobs.id WHERE jobs.id = {p}"
 )
-_SQLITE = {name: sql.format(p="?") for name, sql in (("head", _HEAD), ("artifact", _ARTIFACT))}
-_POSTGRES = {name: sql.format(p="%s") for name, sql in (("head", _HEAD), ("artifact", _ARTIFACT))}
+_JOB = (
+    "SELECT owner, id, type, status, calibration_set_id, created_at, started_at, finished_at, "
+    "messages, errors FROM jobs WHERE id = {p}"
+)
+_EVENTS = "SELECT ts, source, status FROM job_events WHERE job_id = {p} ORDER BY id"
+_LOOKUPS = (("head", _HEAD), ("artifact", _ARTIFACT), ("job", _JOB), ("events", _EVENTS))
+_SQLITE = {name: sql.format(p="?") for name, sql in _LOOKUPS}
+_POSTGRES = {name: sql.format(p="%s") for name, sql in _LOOKUPS}
 
 
 class JobHead(NamedTuple):
@@ -40,6 +48,26 @@ class StoredResult(NamedTuple):
     status: str
     measurements: str
     counts: str
+
+
+class JobView(NamedTuple):
+    """The columns of a job that its view shows, with its owner."""
+
+    owner: str | None
+    id: str
+    type: str
+    status: str
+    calibration_set_id: str
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+    messages: list[dict[str, Any]]
+    errors: list[dict[str, Any]]
+
+
+def _json(value: Any) -> Any:
+    # SQLite keeps JSON columns as text; psycopg hands them over decoded.
+    return orjson.loads(value) if isinstance(value, str | bytes) else value
 
 
 class LightReads:
@@ -61,16 +89,24 @@ class LightReads:
 
     async def one(self, name: str, job_id: str) -> Any:
         """The first row of lookup ``name`` for ``job_id`` as a tuple, or None."""
+        rows = await self.rows(name, job_id, first=True)
+        return rows[0] if rows else None
+
+    async def rows(self, name: str, job_id: str, *, first: bool = False) -> list[Any]:
+        """The rows of lookup ``name`` for ``job_id`` as tuples (only the first: ``first``)."""
         if self._path is not None:
             if self._sqlite is None:
                 self._sqlite = sqlite3.connect(self._path, timeout=30, check_same_thread=False)
             cursor = self._sqlite.execute(_SQLITE[name], (job_id,))
             try:
-                return cursor.fetchone()
+                if first:
+                    row = cursor.fetchone()
+                    return [] if row is None else [row]
+                return cursor.fetchall()
             finally:
                 cursor.close()  # ends the statement, so no read is held open
         async with self._engine.connect() as conn:
-            return await _one(conn, name, job_id)
+            return await _rows(conn, name, job_id, first)
 
     def close(self) -> None:
         """Close the SQLite connection (if one was opened)."""
@@ -83,19 +119,36 @@ class LightReads:
         row = await self.one("head", job_id)
         return None if row is None else JobHead(*row)
 
+    async def job_view(self, job_id: str) -> tuple[JobView, list[tuple[float, str, str]]] | None:
+        """Job ``job_id``'s viewed columns and its timeline events, or None.
+
+        Two statements without a transaction around them: callers use this for finished
+        jobs only, which nothing changes any more.
+        """
+        row = await self.one("job", job_id)
+        if row is None:
+            return None
+        job = JobView._make([*row[:8], _json(row[8]), _json(row[9])])
+        events = [(float(ts), source, status) for ts, source, status in
+                  await self.rows("events", job_id)]
+        return job, events
+
     async def stored_result(self, job_id: str) -> StoredResult | None:
         """Job ``job_id``'s owner, status and result texts; None if it has no result."""
         row = await self.one("artifact", job_id)
         return None if row is None else StoredResult(*row)
 
 
-async def _one(conn: AsyncConnection, name: str, job_id: str) -> Any:
+async def _rows(conn: AsyncConnection, name: str, job_id: str, first: bool) -> list[Any]:
     sync = conn.sync_connection
     if sync is None:  # not started: no light path
-        return None
+        return []
     driver = sync.connection.driver_connection
     if conn.dialect.name == "postgresql":
         async with driver.cursor() as cur:  # type: ignore[union-attr]
             await cur.execute(_POSTGRES[name], (job_id,))
-            return await cur.fetchone()
-    return None  # another driver: no light path
+            if first:
+                row = await cur.fetchone()
+                return [] if row is None else [row]
+            return list(await cur.fetchall())
+    return []  # another driver: no light path

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from qstation.queue.notify import CANCEL, DONE, JOB
+from qstation.queue.notify import CANCEL, DONE
 from qstation.server.console import devices, jobs, session, usage
 from qstation.server.console.assets import asset_url
 from qstation.server.deps import AppState, Principal, StateDep, unit_of_work
@@ -191,8 +191,7 @@ async def cancel(job_id: str, state: StateDep, viewer: ViewerDep) -> Response:
     if tell_worker:
         state.notifier.publish(CANCEL, job.id)
     else:
-        state.notifier.publish(JOB, job.id)
-        state.notifier.publish(DONE, job.id)
+        state.notifier.publish(DONE, job.id)  # also wakes the JOB waiters
     return RedirectResponse(f"/console/jobs/{job.id}", status_code=303)
 
 

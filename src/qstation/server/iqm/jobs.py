@@ -6,7 +6,7 @@ import asyncio
 
 from fastapi import APIRouter, Header, Request, Response
 
-from qstation.queue.notify import CANCEL, DONE, JOB, QUEUE
+from qstation.queue.notify import CANCEL, DONE, QUEUE
 from qstation.server.deps import (
     AppState,
     Principal,
@@ -166,8 +166,7 @@ async def cancel_job(job_id: str, state: StateDep, principal: PrincipalDep) -> R
     if tell_worker:
         state.notifier.publish(CANCEL, job.id)
     else:  # a waiting job ended at once: wake its waiters
-        state.notifier.publish(JOB, job.id)
-        state.notifier.publish(DONE, job.id)
+        state.notifier.publish(DONE, job.id)  # also wakes the JOB waiters
     return Response(status_code=204)
 
 

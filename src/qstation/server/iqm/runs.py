@@ -24,7 +24,8 @@ from qstation.qpu.pulse.validate import Checked, Limits, validate_run
 from qstation.queue.stages import Stages
 from qstation.server.devices.service import Calibration
 from qstation.server.errors import BadRequest, NotFound, NotImplementedOnTwin
-from qstation.server.jobs.service import SERVER, JobService, Stored
+from qstation.server.jobs.service import JobService, Stored
+from qstation.server.jobs.views import SERVER
 from qstation.store.repositories import Connectable, JobRecord, JobRepository
 
 if TYPE_CHECKING:

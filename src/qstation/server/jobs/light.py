@@ -7,11 +7,13 @@ which gives the same answer, or raises the usual error.
 
 from __future__ import annotations
 
+from qstation.schemas.iqm_v1 import TERMINAL
 from qstation.server.errors import NotFound
 from qstation.server.jobs.service import JobService, canonical_job_id
 from qstation.store.light_reads import JobHead, LightReads
 
 ARTIFACT_KINDS = ("measurements", "measurement_counts")
+_TERMINAL = frozenset(s.value for s in TERMINAL)
 
 
 def _canonical(job_id: str) -> str | None:
@@ -43,6 +45,22 @@ async def kept_view(
         return None
     row = await reads.job_head(canonical)
     return text if row is not None and _visible(row.owner, owner) else None
+
+
+async def finished_view(
+    jobs: JobService, reads: LightReads | None, job_id: str, owner: str | None
+) -> str | None:
+    """The view of a finished circuit job ``owner`` may see, from two light lookups."""
+    canonical = _canonical(job_id)
+    if canonical is None or reads is None:
+        return None
+    found = await reads.job_view(canonical)
+    if found is None:
+        return None
+    job, events = found
+    if not _visible(job.owner, owner) or job.status not in _TERMINAL or job.type == "run":
+        return None  # a run job's artifacts depend on its result: the full path reads it
+    return jobs.finished_view_json(job, events)
 
 
 async def artifact(

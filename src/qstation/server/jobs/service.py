@@ -9,17 +9,17 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qstation import heap
-from qstation.queue.stages import RANK, Stages
+from qstation.queue.stages import Stages
 from qstation.schemas.iqm_v1 import (
     TERMINAL,
-    ErrorBody,
     JobArtifactInfo,
     JobCompilation,
     JobData,
@@ -32,17 +32,16 @@ from qstation.server.config import Settings
 from qstation.server.deps import Principal
 from qstation.server.devices.service import Calibration, DeviceService
 from qstation.server.errors import Conflict, DomainError, NotFound
+from qstation.server.jobs import views
 from qstation.server.jobs.checker import CheckerProcess
 from qstation.server.jobs.checks import LARGE_BODY, Checked, Limits, Refusal, check
 from qstation.server.jobs.view_cache import ViewCache
+from qstation.server.jobs.views import SERVER
 from qstation.server.usage.service import QuotaService
 from qstation.store.repositories import Connectable, JobRecord, JobRepository
 from qstation.telemetry import metrics, tracing
 
-SERVER = "iqm-server"
-STATION = "iqm-station-control"
 _TERMINAL = frozenset(s.value for s in TERMINAL)
-_ARTIFACTS = [JobArtifactInfo(type="measurements"), JobArtifactInfo(type="measurement_counts")]
 
 
 class Stored(NamedTuple):
@@ -224,23 +223,17 @@ class JobService:
         """The IQM ``JobData`` of a job."""
         repo = JobRepository(session)
         status = JobStatus(job.status)
-        messages = [JobMessage.model_validate(m) for m in job.messages]
+        notes: list[dict[str, Any]] = []
+        position = None
         if status is JobStatus.WAITING:
             # Why it waits changes with bookings, so it is worked out on every read.
             note = await waiting_message(session, job)
             if note is not None:
-                messages.append(JobMessage.model_validate(note))
-        return JobData(
-            id=uuid.UUID(job.id),
-            type="run" if job.type == "run" else "circuit",
-            status=status,
-            queue_position=await repo.queue_position(job) if status is JobStatus.WAITING else None,
-            timeline=await self.timeline(session, job),
-            messages=messages,
-            errors=[ErrorBody.model_validate(e) for e in job.errors],
-            compilation=JobCompilation(calibration_set_id=uuid.UUID(job.calibration_set_id)),
-            artifacts=await self._artifacts(repo, job) if status is JobStatus.COMPLETED else [],
-        )
+                notes.append(note)
+            position = await repo.queue_position(job)
+        artifacts = await self._artifacts(repo, job) if status is JobStatus.COMPLETED else []
+        return views.build(job, await self._events(repo, job), notes=notes,
+                           queue_position=position, artifacts=artifacts)
 
     async def view_json(self, session: Connectable, job: JobRecord) -> str:
         """:meth:`view` as JSON text; a terminal job's is built once (see :mod:`.view_cache`)."""
@@ -252,34 +245,34 @@ class JobService:
             self.views.put(job.id, text)
         return text
 
+    def finished_view_json(self, job: views.JobFields, events: Iterable[views.Event]) -> str:
+        """The view of a finished circuit job from its row and events, kept as
+        :meth:`view_json` keeps it (the caller read both after the job ended)."""
+        if (kept := self.views.get(job.id)) is not None:
+            return kept
+        done = job.status == JobStatus.COMPLETED
+        text = views.build(
+            job, events, artifacts=views.CIRCUIT_ARTIFACTS if done else []
+        ).model_dump_json()
+        self.views.put(job.id, text)
+        return text
+
     @staticmethod
     async def _artifacts(repo: JobRepository, job: JobRecord) -> list[JobArtifactInfo]:
         if job.type != "run":
-            return _ARTIFACTS
+            return views.CIRCUIT_ARTIFACTS
         # A run offers circuit measurements only when its readouts are circuit measurements.
         result = await repo.result(job.id)
-        circuits = _ARTIFACTS if result is not None and result.measurements else []
+        circuits = views.CIRCUIT_ARTIFACTS if result is not None and result.measurements else []
         return [JobArtifactInfo(type="sweep_results"), *circuits]
+
+    @staticmethod
+    async def _events(repo: JobRepository, job: JobRecord) -> list[views.Event]:
+        return [(e.ts, e.source, e.status) for e in await repo.events(job.id)]
 
     async def timeline(self, session: Connectable, job: JobRecord) -> list[TimelineEntry]:
         """The job's history: the main steps come from its row, IQM's stages from its events."""
-        events = [(e.ts, e.source, e.status) for e in await JobRepository(session).events(job.id)]
-        staged = {status for _, _, status in events}
-        steps: list[tuple[float, str, str]] = [(job.created_at, SERVER, "created"), *events]
-        # Jobs whose worker recorded no stages (cancelled or lost before running) still show
-        # when they ran, from the row.
-        if job.started_at is not None and "execution_started" not in staged:
-            steps.append((job.started_at, STATION, "execution_started"))
-        if job.finished_at is not None:
-            if job.started_at is not None and "execution_ended" not in staged:
-                steps.append((job.finished_at, STATION, "execution_ended"))
-            steps.append((job.finished_at, SERVER, job.status))
-        # Equal timestamps (stages marked in one instant) keep IQM's order.
-        steps.sort(key=lambda step: (step[0], RANK.get(step[2], len(RANK))))
-        return [
-            TimelineEntry(source=src, status=st, timestamp=datetime.fromtimestamp(ts, UTC))
-            for ts, src, st in steps
-        ]
+        return views.timeline(job, await self._events(JobRepository(session), job))
 
     async def artifact(self, session: Connectable, job: JobRecord, kind: str) -> str:
         """The JSON text of a completed job's ``measurements`` or ``measurement_counts``."""
