@@ -7,13 +7,12 @@ which gives the same answer, or raises the usual error.
 
 from __future__ import annotations
 
-from qstation.schemas.iqm_v1 import TERMINAL
+from qstation.schemas.iqm_v1 import TERMINAL, JobStatus
 from qstation.server.errors import NotFound
 from qstation.server.jobs.service import JobService, canonical_job_id
 from qstation.store.light_reads import JobHead, LightReads
 
 ARTIFACT_KINDS = ("measurements", "measurement_counts")
-_TERMINAL = frozenset(s.value for s in TERMINAL)
 
 
 def _canonical(job_id: str) -> str | None:
@@ -50,7 +49,10 @@ async def kept_view(
 async def finished_view(
     jobs: JobService, reads: LightReads | None, job_id: str, owner: str | None
 ) -> str | None:
-    """The view of a finished circuit job ``owner`` may see, from two light lookups."""
+    """The view of a finished circuit job ``owner`` may see: the kept one, or one built from
+    two light lookups (and kept)."""
+    if (kept := await kept_view(jobs, reads, job_id, owner)) is not None:
+        return kept
     canonical = _canonical(job_id)
     if canonical is None or reads is None:
         return None
@@ -58,7 +60,9 @@ async def finished_view(
     if found is None:
         return None
     job, events = found
-    if not _visible(job.owner, owner) or job.status not in _TERMINAL or job.type == "run":
+    if not _visible(job.owner, owner) or JobStatus(job.status) not in TERMINAL:
+        return None
+    if job.type == "run":
         return None  # a run job's artifacts depend on its result: the full path reads it
     return jobs.finished_view_json(job, events)
 

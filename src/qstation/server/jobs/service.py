@@ -248,8 +248,6 @@ class JobService:
     def finished_view_json(self, job: views.JobFields, events: Iterable[views.Event]) -> str:
         """The view of a finished circuit job from its row and events, kept as
         :meth:`view_json` keeps it (the caller read both after the job ended)."""
-        if (kept := self.views.get(job.id)) is not None:
-            return kept
         done = job.status == JobStatus.COMPLETED
         text = views.build(
             job, events, artifacts=views.CIRCUIT_ARTIFACTS if done else []
