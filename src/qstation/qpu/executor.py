@@ -19,12 +19,11 @@ from qstation.qpu.engines.small import SmallCircuitEngine
 from qstation.qpu.engines.stim_direct import DirectStimEngine
 from qstation.qpu.noise import NoiseModel, build_noise_model
 from qstation.qpu.quasi_static import (
-    MIN_EXPOSURE,
     REALIZATIONS_EXACT,
     REALIZATIONS_SAMPLED,
     applicable,
     detunings,
-    exposure,
+    needs_draws,
     shift_phases,
 )
 from qstation.qpu.split import join_results, parts, split
@@ -67,7 +66,7 @@ class Executor:
         Markovian model (dephasing at T2*) is used: an ideal twin, MOVE programs, no qubit
         with low-frequency noise, Clifford programs on stim (a detuned frame is not
         Clifford; there the Ramsey and echo times coincide at T2*) and programs too short for
-        the detuning to matter (:data:`~qstation.qpu.quasi_static.MIN_EXPOSURE`)."""
+        the detuning to matter (:func:`~qstation.qpu.quasi_static.needs_draws`)."""
         if self.calibration is None or not applicable(program):
             return None
         components = tuple(program.components)
@@ -79,7 +78,7 @@ class Executor:
             self._noise_qs[components] = model
         if not any(model.detuning_hwhm) or self.stim_engine(program) is not None:
             return None
-        if exposure(program, model.detuning_hwhm, model.durations) < MIN_EXPOSURE:
+        if not needs_draws(program, model.detuning_hwhm, model.durations):
             return None
         return model
 

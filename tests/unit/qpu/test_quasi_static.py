@@ -81,7 +81,9 @@ def test_a_detuned_frame_shifts_drive_phases_by_the_elapsed_time() -> None:
 def test_ramsey_decays_with_t2_star_and_echo_with_t2_echo(engine: str) -> None:
     executor = Executor(_cal(["QB1"]), engine=engine)
     shots = 20_000
-    for t in (10e-6, 30e-6):
+    # 3 µs is an echo's short point: its exposure (Γ·span = 0.075) is below the threshold of
+    # programs without waits, and played Markovian at T2* it would read 0.070 instead of 0.036.
+    for t in (3e-6, 10e-6, 30e-6):
         p_ramsey = 0.5 * (1 + math.exp(-t / T2_STAR))
         p_echo = 0.5 * (1 - math.exp(-t / T2_ECHO))
         measured_ramsey = executor.run(ramsey(t), shots, seed=1)["m"].mean()
@@ -169,6 +171,9 @@ def test_short_circuits_and_clifford_circuits_on_stim_keep_the_markovian_model()
     )
     assert executor.quasi_static_model(bell) is None  # 80 ns: the detuning cannot matter
     assert executor.quasi_static_model(echo(20e-6)) is not None
+    # A program that waits is a coherence experiment: even a short one is played with draws.
+    assert executor.quasi_static_model(echo(1e-6)) is not None
+    assert executor.quasi_static_model(echo(0.1e-6)) is None  # Γ·span = 0.003
     wide_echo = program(
         10,
         [
