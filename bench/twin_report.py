@@ -141,13 +141,19 @@ def _fit_decay(lengths: np.ndarray, survival: np.ndarray) -> float:
     return float(p)
 
 
-def rb_prx(client: Any, qc: str, q: str, seed: int = 1, shots: int = 1000) -> float:
-    """Error per prx from single-qubit Clifford RB (Cliffords compiled to prx)."""
+def rb_prx(client: Any, qc: str, q: str, seed: int = 1, shots: int = 2000, per_length: int = 16
+           ) -> float:
+    """Error per prx from single-qubit Clifford RB (Cliffords compiled to prx).
+
+    Sixteen sequences per length: the shots of one circuit share its detuning draws, so more
+    sequences, not only more shots, narrow the estimate (on star-5's QB1, 8 x 1000 spread it
+    by 6.7 % of the error between runs, 16 x 2000 by 4.0 %).
+    """
     rng = np.random.default_rng(seed)
     lengths = np.array([1, 50, 150, 300, 500])
     circuits, n_prx = [], []
     for m in lengths:
-        for _ in range(8):
+        for _ in range(per_length):
             seq = clifford_1q_sequence(int(m), rng)
             circuits.append([prx(q, a, ph) for a, ph in seq] + [measure(q)])
             n_prx.append(len(seq) / (m + 1))

@@ -144,6 +144,7 @@ def test_clifford_rb_matches_the_prx_fidelity(
         runner.scenario(bench_venv, SCRIPT, "clifford_rb"), "average_native_gate_fidelity"
     )
     assert set(found) == {"[0]", "[1]"}
+    print("clifford RB:", {k: (v["value"], v["uncertainty"]) for k, v in found.items()})
     for index, obs in found.items():
         q = f"QB{int(index.strip('[]')) + 1}"
         expected = values[f"metrics.rb.prx.drag_gaussian.{q}.fidelity"]
