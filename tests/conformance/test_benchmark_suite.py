@@ -83,6 +83,7 @@ def test_coherence_benchmark_recovers_t1_and_t2_echo(
         ("coherence_t2_echo", "T2_echo", "t2_echo_time"),
     ):
         found = by_qubits(runner.scenario(bench_venv, SCRIPT, scenario), name)
+        print(name, {k: (v["value"], v["uncertainty"]) for k, v in found.items()})
         assert len(found) == 5
         for index, obs in found.items():
             q = f"QB{int(index.strip('[]')) + 1}"

@@ -147,7 +147,7 @@ def _coherence(ctx: Context, experiment: str, qc: str = "star-5") -> Any:
         delays=[float(t) for t in np.linspace(0.0, 100e-6, 12)],
         qubits_to_plot=[0, 1],
         coherence_exp=experiment,
-        shots=1000,
+        shots=4000,
     )
     return _observations(CoherenceBenchmark(_backend(ctx, qc), config))
 
