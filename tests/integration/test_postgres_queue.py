@@ -85,3 +85,32 @@ def test_many_workers_run_each_job_once_one_at_a_time(tmp_path: Path, pg_url: st
         spans.sort()
         for (_, end), (start, _) in itertools.pairwise(spans):
             assert end <= start
+
+
+def test_a_submission_is_answered_with_its_place_and_its_timeline_kept_in_order(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """On PostgreSQL a job, its first marks and its FIFO position are one statement."""
+    from qstation.queue.stages import ORDER
+
+    body = job(bell("QB1", "QB3"), shots=100)
+    with serve_process(tmp_path / "d", ("star-5",), "--no-workers", "--database-url",
+                       pg_url) as url, httpx.Client(base_url=url, timeout=30) as client:
+        acks = [client.post("/api/v1/jobs/star-5/circuit?use_timeslot=false", json=body).json()
+                for _ in range(3)]
+        assert [a["queue_position"] for a in acks] == [0, 1, 2]
+        views = [client.get(f"/api/v1/jobs/{a['id']}").json() for a in acks]
+        assert [v["queue_position"] for v in views] == [0, 1, 2]
+        worker = _worker(pg_url)
+        try:
+            done = _wait_all(url, [a["id"] for a in acks])
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
+    for j in done:
+        marks = [e["status"] for e in j["timeline"]]
+        assert marks[-1] == "completed" and "ready" in marks
+        known = [m for m in marks if m in ORDER]
+        assert known == sorted(known, key=ORDER.index), marks
+        stamps = [e["timestamp"] for e in j["timeline"]]
+        assert stamps == sorted(stamps)

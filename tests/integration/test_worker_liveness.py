@@ -65,3 +65,38 @@ def test_killed_worker_job_runs_again_elsewhere_within_seconds(tmp_path: Path, p
     assert "reclaimed_waiting" in stages and stages.count("completed") == 1
     [(results,)] = sql(pg_url, "SELECT count(*) FROM job_results WHERE job_id = :j", j=job_id)
     assert results == 1
+
+
+def test_a_lost_liveness_session_is_noticed_and_the_lock_taken_again(pg_url: str) -> None:
+    from sqlalchemy import event, text
+
+    from qstation.queue.liveness import NAMESPACE, LivenessLock, dead_workers, lock_key
+    from qstation.store.db import make_sync_engine
+
+    engine = make_sync_engine(pg_url)
+    lock = LivenessLock(engine, "w-1")
+    try:
+        lock.hold()
+        with engine.connect() as conn:
+            assert dead_workers(conn, ["w-1"]) == []
+            pid = conn.execute(
+                text("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = :ns "
+                     "AND objid = :key"), {"ns": NAMESPACE, "key": lock_key("w-1")}
+            ).scalar_one()
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            deadline = time.monotonic() + 10
+            while dead_workers(conn, ["w-1"]) != ["w-1"] and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert dead_workers(conn, ["w-1"]) == ["w-1"]
+        lock.hold()  # sees the session ended (without a query while it is quiet) ...
+        with engine.connect() as conn:
+            assert dead_workers(conn, ["w-1"]) == []  # ... and holds the lock again
+        sent: list[str] = []
+        event.listen(engine, "before_cursor_execute", lambda *a: sent.append(a[2]))
+        lock.hold()  # a quiet, live session is kept without a round trip
+        assert sent == []
+        with engine.connect() as conn:
+            assert dead_workers(conn, ["w-1"]) == []
+    finally:
+        lock.release()
+        engine.dispose()

@@ -17,7 +17,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import LargeBinary, Text, and_, bindparam, exists, or_, select, update
+from sqlalchemy import (
+    Float,
+    LargeBinary,
+    String,
+    Text,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
 from qstation.queue.liveness import dead_workers
@@ -92,6 +107,24 @@ _FINISH_WITH_RESULTS = orm.JOB_RESULTS.insert().from_select(
            bindparam("sweep_results", type_=LargeBinary())),
 )
 _ADD_EVENT = orm.JOB_EVENTS.insert()
+# The job's stage marks go in the same statement, from two arrays, in their order (the
+# timeline is read by event id), and only if the job ended.
+_MARKS = (
+    func.unnest(bindparam("mark_statuses", type_=ARRAY(String())),
+                bindparam("mark_times", type_=ARRAY(Float())))
+    .table_valued("status", "ts", with_ordinality="n")
+    .render_derived()
+)
+_FINISH_WITH_RESULTS_AND_MARKS = _FINISH_WITH_RESULTS.add_cte(
+    orm.JOB_EVENTS.insert()
+    .from_select(
+        ["job_id", "source", "status", "ts"],
+        select(_ENDED.c.id, literal(SOURCE), _MARKS.c.status, _MARKS.c.ts)
+        .select_from(_ENDED.join(_MARKS, true()))  # every mark, once the job has ended
+        .order_by(_MARKS.c.n),
+    )
+    .cte("marked")
+)
 _claim_statements: dict[str, Any] = {}
 
 
@@ -238,17 +271,18 @@ def finish(
         "job_id_": claimed.id, "worker": worker_id, "new_status": status, "now": now,
         "errors": errors or [],
     }
+    marks = [*stages, ("ready", now)] if status == "completed" else list(stages)
     combined = results is not None and conn.dialect.name == "postgresql"
     if combined:
         assert results is not None
         measurements, counts = results
         params |= {"measurements": measurements, "counts": counts,
-                   "sweep_results": sweep_results}
-        if not conn.execute(_FINISH_WITH_RESULTS, params).rowcount:
-            return False
-    elif not conn.execute(_FINISH, params).rowcount:
+                   "sweep_results": sweep_results,
+                   "mark_statuses": [m[0] for m in marks], "mark_times": [m[1] for m in marks]}
+        # One round trip: the end, the results and the stage marks.
+        return bool(conn.execute(_FINISH_WITH_RESULTS_AND_MARKS, params).rowcount)
+    if not conn.execute(_FINISH, params).rowcount:
         return False
-    marks = [*stages, ("ready", now)] if status == "completed" else list(stages)
     if marks:
         conn.execute(_ADD_EVENT, [
             {"job_id": claimed.id, "source": SOURCE, "status": st, "ts": ts} for st, ts in marks

@@ -11,6 +11,7 @@ not after the lease. SQLite has no sessions to tie this to: there the lease alon
 from __future__ import annotations
 
 import logging
+import select
 import zlib
 from collections.abc import Iterable
 
@@ -41,6 +42,8 @@ class LivenessLock:
         if not self.enabled:
             return
         if self._conn is not None:
+            if self._quiet():
+                return
             try:
                 self._conn.exec_driver_sql("SELECT 1")
                 return
@@ -54,6 +57,24 @@ class LivenessLock:
             {"ns": NAMESPACE, "key": lock_key(self.worker_id)},
         )
         self._conn = conn
+
+    def _quiet(self) -> bool:
+        """Whether the idle session has said nothing since its last use (no round trip).
+
+        The session runs no query between checks, so the server sends on it only when it
+        ends it (a termination notice, then end of file). Nothing to read means it is alive
+        as far as can be known without asking; anything to read, or an unknown socket, is
+        settled by a query.
+        """
+        assert self._conn is not None
+        pgconn = getattr(self._conn.connection.dbapi_connection, "pgconn", None)
+        if pgconn is None:
+            return False
+        try:
+            readable, _, _ = select.select([pgconn.socket], [], [], 0)
+        except (OSError, ValueError):  # closed or no socket
+            return False
+        return not readable
 
     def release(self) -> None:
         """Drop the session (and so the lock)."""

@@ -11,7 +11,19 @@ import time
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import Row, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    Float,
+    Row,
+    String,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from qstation.store import orm
@@ -119,6 +131,47 @@ _REQUEST_CANCEL = (
     .values(cancel_requested=True)
 )
 _DELETE = delete(JOBS).where(JOBS.c.id == bindparam("job_id_"))
+_enqueue_statements: dict[tuple[str, ...], Any] = {}
+
+
+def _enqueue_statement(columns: tuple[str, ...]) -> Any:
+    """PostgreSQL: a job's row, its timeline marks and its FIFO position in one statement.
+
+    The marks come from two arrays, in their order (timelines are read by event id). The
+    position is read in the statement's snapshot, like a count run just before the insert.
+    """
+    if columns not in _enqueue_statements:
+        job = (
+            insert(JOBS)
+            .values({c: bindparam(c, type_=JOBS.c[c].type) for c in columns})
+            .returning(JOBS.c.seq, JOBS.c.id)
+            .cte("job")
+        )
+        marks = (
+            func.unnest(bindparam("mark_statuses", type_=ARRAY(String())),
+                        bindparam("mark_times", type_=ARRAY(Float())))
+            .table_valued("status", "ts", with_ordinality="n")
+            .render_derived()
+        )
+        marked = insert(EVENTS).from_select(
+            ["job_id", "source", "status", "ts"],
+            select(job.c.id, bindparam("source", type_=String()), marks.c.status, marks.c.ts)
+            .select_from(job.join(marks, true()))  # every mark for the one new job
+            .order_by(marks.c.n),
+        ).cte("marked")
+        ahead = JOBS.alias("ahead")
+        position = (
+            select(func.count())
+            .where(
+                ahead.c.quantum_computer == bindparam("qc"),
+                ahead.c.status == "waiting",
+                ahead.c.use_timeslot.is_(False),
+                ahead.c.seq < job.c.seq,
+            )
+            .scalar_subquery()
+        )
+        _enqueue_statements[columns] = select(job.c.seq, position).add_cte(marked)
+    return _enqueue_statements[columns]
 
 
 class JobRepository:
@@ -138,6 +191,21 @@ class JobRepository:
         """Insert a job (``fields`` are ``jobs`` columns); returns its queue ``seq``."""
         result = await self._run(_ADD_JOB, fields)
         return int(result.inserted_primary_key[0])
+
+    async def enqueue(
+        self, fields: dict[str, Any], source: str, marks: Sequence[tuple[str, float]]
+    ) -> tuple[int, int | None]:
+        """Insert a job and its first timeline ``marks``; returns its ``seq`` and, on
+        PostgreSQL (where it costs no extra round trip), its FIFO position."""
+        conn = await self.session.connection()
+        if conn.dialect.name != "postgresql":
+            seq = await self.add(fields)
+            await self.add_events(fields["id"], source, marks)
+            return seq, None
+        params = {**fields, "source": source, "qc": fields["quantum_computer"],
+                  "mark_statuses": [m[0] for m in marks], "mark_times": [m[1] for m in marks]}
+        row = (await conn.execute(_enqueue_statement(tuple(fields)), params)).one()
+        return int(row[0]), int(row[1])
 
     async def add_event(
         self, job_id: str, source: str, status: str, ts: float | None = None

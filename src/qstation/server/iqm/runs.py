@@ -148,33 +148,31 @@ async def store(
     checked = sub.checked
     # One "circuit" per segment and spot: what quotas and progress count.
     executions = checked.segments * checked.spots
-    seq = await repo.add(
-        {
-            "id": job_id,
-            "type": "run",
-            "protocol": "iqm",
-            "quantum_computer": sub.qc,
-            "owner": owner,
-            "status": "waiting",
-            "use_timeslot": sub.use_timeslot,
-            "calibration_set_id": sub.calibration.id,
-            "shots": checked.shots,
-            "n_circuits": executions,
-            "payload": "",
-            "definition": sub.body,
-            "idempotency_key": idempotency_key,
-            "created_at": sub.received_at,
-            "attempts": 0,
-            "cancel_requested": False,
-            "progress": 0,
-            "errors": [],
-            "messages": _messages(sub),
-        }
-    )
-    await jobs.quotas.charge(session, owner, checked.shots, executions)
+    fields: dict[str, Any] = {
+        "id": job_id,
+        "type": "run",
+        "protocol": "iqm",
+        "quantum_computer": sub.qc,
+        "owner": owner,
+        "status": "waiting",
+        "use_timeslot": sub.use_timeslot,
+        "calibration_set_id": sub.calibration.id,
+        "shots": checked.shots,
+        "n_circuits": executions,
+        "payload": "",
+        "definition": sub.body,
+        "idempotency_key": idempotency_key,
+        "created_at": sub.received_at,
+        "attempts": 0,
+        "cancel_requested": False,
+        "progress": 0,
+        "errors": [],
+        "messages": _messages(sub),
+    }
     pending = ("pending_execution", time.time())
-    await repo.add_events(job_id, SERVER, [*sub.stages.marks, pending])
-    return Stored(job_id, True, seq)
+    seq, position = await repo.enqueue(fields, SERVER, [*sub.stages.marks, pending])
+    await jobs.quotas.charge(session, owner, checked.shots, executions)
+    return Stored(job_id, True, seq, position)
 
 
 def _messages(sub: RunSubmission) -> list[dict[str, Any]]:

@@ -45,11 +45,13 @@ _TERMINAL = frozenset(s.value for s in TERMINAL)
 
 
 class Stored(NamedTuple):
-    """A stored job: its id, whether this call created it, and its queue ``seq``."""
+    """A stored job: its id, whether this call created it, its queue ``seq`` and, where the
+    store read it on the way, its FIFO position."""
 
     job_id: str
     created: bool
     seq: int
+    position: int | None = None
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,7 @@ class JobService:
             if existing is not None:
                 return Stored(str(existing.id), False, int(existing.seq))
         job_id = str(uuid.uuid4())
-        seq = await repo.add({
+        fields = {
             "id": job_id, "type": "circuit", "protocol": protocol, "quantum_computer": sub.qc,
             "owner": owner, "status": "waiting", "use_timeslot": sub.use_timeslot,
             "calibration_set_id": sub.calibration.id, "shots": sub.checked.shots,
@@ -182,12 +184,12 @@ class JobService:
             "idempotency_key": idempotency_key, "created_at": sub.received_at, "attempts": 0,
             "cancel_requested": False, "progress": 0, "errors": [], "messages": _messages(sub),
             "trace_context": tracing.current_context(),  # the worker's span continues it
-        })
-        await self.quotas.charge(session, owner, sub.checked.shots, sub.checked.n_circuits)
+        }
         pending = ("pending_execution", time.time())
-        await repo.add_events(job_id, SERVER, [*sub.stages.marks, pending])
+        seq, position = await repo.enqueue(fields, SERVER, [*sub.stages.marks, pending])
+        await self.quotas.charge(session, owner, sub.checked.shots, sub.checked.n_circuits)
         metrics.job_submitted(sub.qc, sub.use_timeslot)
-        return Stored(job_id, True, seq)
+        return Stored(job_id, True, seq, position)
 
     async def get(self, session: Connectable, job_id: str, owner: str | None = None) -> JobRecord:
         """A job visible to ``owner`` (None: every job).
@@ -207,7 +209,9 @@ class JobService:
         the job (None where only a full :meth:`view` will do: replays, timeslot jobs)."""
         if sub.use_timeslot or not stored.created:
             return None
-        position = await JobRepository(session).fifo_position(sub.qc, stored.seq)
+        position = stored.position
+        if position is None:
+            position = await JobRepository(session).fifo_position(sub.qc, stored.seq)
         return JobData(
             id=uuid.UUID(stored.job_id),
             type="circuit",
