@@ -17,27 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import (
-    Float,
-    LargeBinary,
-    String,
-    Text,
-    and_,
-    bindparam,
-    exists,
-    func,
-    literal,
-    or_,
-    select,
-    true,
-    update,
-)
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import LargeBinary, Text, and_, bindparam, exists, literal, or_, select, update
 from sqlalchemy.engine import Connection
 
 from qstation.queue.liveness import dead_workers
 from qstation.store import orm
 from qstation.store.booking_orm import BOOKINGS
+from qstation.store.repositories import mark_arrays, marks_cte
 
 SOURCE = "iqm-station-control"
 MAX_ATTEMPTS = 3
@@ -107,24 +93,8 @@ _FINISH_WITH_RESULTS = orm.JOB_RESULTS.insert().from_select(
            bindparam("sweep_results", type_=LargeBinary())),
 )
 _ADD_EVENT = orm.JOB_EVENTS.insert()
-# The job's stage marks go in the same statement, from two arrays, in their order (the
-# timeline is read by event id), and only if the job ended.
-_MARKS = (
-    func.unnest(bindparam("mark_statuses", type_=ARRAY(String())),
-                bindparam("mark_times", type_=ARRAY(Float())))
-    .table_valued("status", "ts", with_ordinality="n")
-    .render_derived()
-)
-_FINISH_WITH_RESULTS_AND_MARKS = _FINISH_WITH_RESULTS.add_cte(
-    orm.JOB_EVENTS.insert()
-    .from_select(
-        ["job_id", "source", "status", "ts"],
-        select(_ENDED.c.id, literal(SOURCE), _MARKS.c.status, _MARKS.c.ts)
-        .select_from(_ENDED.join(_MARKS, true()))  # every mark, once the job has ended
-        .order_by(_MARKS.c.n),
-    )
-    .cte("marked")
-)
+# The job's stage marks go in the same statement, and only if the guarded UPDATE ended it.
+_FINISH_WITH_RESULTS_AND_MARKS = _FINISH_WITH_RESULTS.add_cte(marks_cte(_ENDED, literal(SOURCE)))
 _claim_statements: dict[str, Any] = {}
 
 
@@ -277,8 +247,7 @@ def finish(
         assert results is not None
         measurements, counts = results
         params |= {"measurements": measurements, "counts": counts,
-                   "sweep_results": sweep_results,
-                   "mark_statuses": [m[0] for m in marks], "mark_times": [m[1] for m in marks]}
+                   "sweep_results": sweep_results, **mark_arrays(marks)}
         # One round trip: the end, the results and the stage marks.
         return bool(conn.execute(_FINISH_WITH_RESULTS_AND_MARKS, params).rowcount)
     if not conn.execute(_FINISH, params).rowcount:

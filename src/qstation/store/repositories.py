@@ -134,11 +134,33 @@ _DELETE = delete(JOBS).where(JOBS.c.id == bindparam("job_id_"))
 _enqueue_statements: dict[tuple[str, ...], Any] = {}
 
 
+def marks_cte(job: Any, source: Any) -> Any:
+    """A CTE inserting timeline marks for the row of ``job`` (a CTE with an ``id``) from the
+    arrays bound by :func:`mark_arrays`, in their order (timelines are read by event id);
+    ``source`` is the marks' source, as an SQL expression. PostgreSQL only."""
+    marks = (
+        func.unnest(bindparam("mark_statuses", type_=ARRAY(String())),
+                    bindparam("mark_times", type_=ARRAY(Float())))
+        .table_valued("status", "ts", with_ordinality="n")
+        .render_derived()
+    )
+    return insert(EVENTS).from_select(
+        ["job_id", "source", "status", "ts"],
+        select(job.c.id, source, marks.c.status, marks.c.ts)
+        .select_from(job.join(marks, true()))  # every mark, for each row of ``job``
+        .order_by(marks.c.n),
+    ).cte("marked")
+
+
+def mark_arrays(marks: Sequence[tuple[str, float]]) -> dict[str, list[Any]]:
+    """The parameters of a :func:`marks_cte`: ``marks`` as (status, time) pairs."""
+    return {"mark_statuses": [m[0] for m in marks], "mark_times": [m[1] for m in marks]}
+
+
 def _enqueue_statement(columns: tuple[str, ...]) -> Any:
     """PostgreSQL: a job's row, its timeline marks and its FIFO position in one statement.
 
-    The marks come from two arrays, in their order (timelines are read by event id). The
-    position is read in the statement's snapshot, like a count run just before the insert.
+    The position is read in the statement's snapshot, like a count run just before the insert.
     """
     if columns not in _enqueue_statements:
         job = (
@@ -147,18 +169,7 @@ def _enqueue_statement(columns: tuple[str, ...]) -> Any:
             .returning(JOBS.c.seq, JOBS.c.id)
             .cte("job")
         )
-        marks = (
-            func.unnest(bindparam("mark_statuses", type_=ARRAY(String())),
-                        bindparam("mark_times", type_=ARRAY(Float())))
-            .table_valued("status", "ts", with_ordinality="n")
-            .render_derived()
-        )
-        marked = insert(EVENTS).from_select(
-            ["job_id", "source", "status", "ts"],
-            select(job.c.id, bindparam("source", type_=String()), marks.c.status, marks.c.ts)
-            .select_from(job.join(marks, true()))  # every mark for the one new job
-            .order_by(marks.c.n),
-        ).cte("marked")
+        marked = marks_cte(job, bindparam("source", type_=String()))
         ahead = JOBS.alias("ahead")
         position = (
             select(func.count())
@@ -203,7 +214,7 @@ class JobRepository:
             await self.add_events(fields["id"], source, marks)
             return seq, None
         params = {**fields, "source": source, "qc": fields["quantum_computer"],
-                  "mark_statuses": [m[0] for m in marks], "mark_times": [m[1] for m in marks]}
+                  **mark_arrays(marks)}
         row = (await conn.execute(_enqueue_statement(tuple(fields)), params)).one()
         return int(row[0]), int(row[1])
 
