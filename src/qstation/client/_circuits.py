@@ -34,27 +34,40 @@ def as_circuit(circuit: Circuit | wire.Circuit | Mapping[str, Any]) -> Circuit:
 
 
 def _check_instruction(circuit: str, pos: int, ins: Instruction, keys: set[str]) -> None:
-    where = f"circuit {circuit!r}, instruction {pos} ({ins.name})"
-    if ins.name not in NATIVE_OPERATIONS:
-        known = ", ".join(NATIVE_OPERATIONS)
-        raise CircuitValidationError(f"{where}: unknown operation; native ones are {known}")
-    arity, required = NATIVE_OPERATIONS[ins.name]
-    if not ins.locus or len(set(ins.locus)) != len(ins.locus):
-        raise CircuitValidationError(f"{where}: the locus is empty or repeats a component")
-    if arity is not None and len(ins.locus) != arity:
-        raise CircuitValidationError(f"{where}: acts on {arity} component(s), got {ins.locus}")
-    missing = [a for a in required if a not in ins.args]
+    problem = _instruction_problem(ins, keys)
+    if problem is not None:
+        raise CircuitValidationError(f"circuit {circuit!r}, instruction {pos} ({ins.name}): "
+                                     f"{problem}")
+
+
+def _instruction_problem(ins: Instruction, keys: set[str]) -> str | None:
+    """What is wrong with one instruction, or None (the message is only built on failure)."""
+    name, locus, args = ins.name, ins.locus, ins.args
+    if name == "prx" and len(locus) == 1:  # most instructions: one test of each rule
+        angle, phase = args.get("angle"), args.get("phase")
+        if (type(angle) is float and type(phase) is float and math.isfinite(angle + phase)
+                and "duration" not in args):
+            return None
+    if name not in NATIVE_OPERATIONS:
+        return f"unknown operation; native ones are {', '.join(NATIVE_OPERATIONS)}"
+    arity, required = NATIVE_OPERATIONS[name]
+    if not locus or len(set(locus)) != len(locus):
+        return "the locus is empty or repeats a component"
+    if arity is not None and len(locus) != arity:
+        return f"acts on {arity} component(s), got {locus}"
+    missing = [a for a in required if a not in args]
     if missing:
-        raise CircuitValidationError(f"{where}: missing argument(s) {', '.join(missing)}")
+        return f"missing argument(s) {', '.join(missing)}"
     for field in ("angle", "phase", "duration"):
-        value = ins.args.get(field)
+        value = args.get(field)
         if value is not None and not (isinstance(value, int | float) and math.isfinite(value)):
-            raise CircuitValidationError(f"{where}: {field} must be a finite number")
-    if ins.name == "measure":
-        key = ins.args["key"]
+            return f"{field} must be a finite number"
+    if name == "measure":
+        key = args["key"]
         if not isinstance(key, str) or not key or key in keys:
-            raise CircuitValidationError(f"{where}: measurement key {key!r} is empty or repeated")
+            return f"measurement key {key!r} is empty or repeated"
         keys.add(key)
+    return None
 
 
 def validate_circuit(circuit: Circuit) -> None:

@@ -57,20 +57,18 @@ class Instruction(wire.Instruction):
     @model_validator(mode="before")
     @classmethod
     def _legacy(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
+        # Called once per instruction: the current form passes without a copy.
+        if not isinstance(data, dict) or data.get("name") not in _LEGACY_NAMES:
             return data
         data = dict(data)
-        if "locus" not in data and "qubits" in data:
-            data["locus"] = data.pop("qubits")
-        name = data.get("name")
+        name = data["name"]
         if name == "phased_rx":
             args = dict(data.get("args") or {})
             turns = {k: args.pop(k, 0.0) for k in ("angle_t", "phase_t")}
             args.setdefault("angle", 2 * math.pi * float(turns["angle_t"]))
             args.setdefault("phase", 2 * math.pi * float(turns["phase_t"]))
             data["args"] = args
-        if name in _LEGACY_NAMES:
-            data["name"] = _LEGACY_NAMES[name]
+        data["name"] = _LEGACY_NAMES[name]
         return data
 
     @property

@@ -47,6 +47,9 @@ class Schedule:
 
 def op_duration(op: Op, durations: dict[str, float]) -> float:
     """How long ``op`` occupies its components, in seconds."""
+    name = op.name
+    if name in FALLBACK_DURATIONS:  # the gates and the measurement: one lookup
+        return durations.get(name, FALLBACK_DURATIONS[name])
 
     def get(name: str) -> float:
         return durations.get(name, FALLBACK_DURATIONS.get(name, 0.0))

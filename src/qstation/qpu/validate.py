@@ -58,24 +58,41 @@ class Compiler:
         self.move_gate_validation = move_gate_validation
         self._index = {c: i for i, c in enumerate(spec.components)}
         self._pairs = {frozenset(c) for c in spec.couplers}
+        self._resonators = frozenset(spec.computational_resonators)
         self._mid_circuit = bool(spec.extra.get("mid_circuit_measurement", True))
+        # (gate, locus) -> usable; a compiler checks the same few loci thousands of times.
+        self._calibrated: dict[tuple[str, tuple[str, ...]], bool] = {}
 
     def compile(
-        self, name: str, instructions: Iterable[RawInstruction], mapping: Mapping[str, str]
+        self, name: str, instructions: Iterable[RawInstruction], mapping: Mapping[str, str],
+        *, checked: bool = False,
     ) -> Program:
         """Validate one circuit and return it as a :class:`Program`.
+
+        Args:
+            name: the circuit's name, for messages.
+            instructions: its instructions as received.
+            mapping: logical to physical component names (empty: the loci are physical).
+            checked: the circuit has passed these rules against this device and calibration
+                set already (a queued job, checked before it was accepted): only lower it.
 
         Raises:
             CircuitValidationError: the circuit breaks a rule of the device.
         """
         state = _State(name, set(), {}, set(), {})
-        ops: list[tuple[str, tuple[str, ...], dict[str, Any]]] = []
+        ops: list[tuple[str, tuple[str, ...], Mapping[str, Any]]] = []
+        index = self._index
         for pos, raw in enumerate(instructions):
             op_name = _LEGACY.get(raw.name, raw.name)
-            locus = tuple(self._physical(mapping, c, name, pos) for c in raw.locus)
-            args = self._args(op_name, dict(raw.args), raw.name, name, pos)
-            self._check(state, op_name, locus, args, pos)
+            locus = tuple(raw.locus)
+            if mapping or not all(c in index for c in locus):
+                locus = tuple(self._physical(mapping, c, name, pos) for c in raw.locus)
+            args = self._args(op_name, raw.args, raw.name, name, pos)
+            if not checked:
+                self._check(state, op_name, locus, args, pos)
             ops.append((op_name, locus, args))
+        if checked:
+            return self._program(name, ops)
         if not state.keys:
             raise CircuitValidationError(f"circuit {name!r} has no measurements")
         if state.moved:
@@ -104,8 +121,9 @@ class Compiler:
 
     @staticmethod
     def _args(
-        op: str, args: dict[str, Any], raw_name: str, circuit: str, pos: int
-    ) -> dict[str, Any]:
+        op: str, args: Mapping[str, Any], raw_name: str, circuit: str, pos: int
+    ) -> Mapping[str, Any]:
+        # Read only, never kept past the compile: no copy.
         if raw_name == "phased_rx":  # legacy form: angles in full turns
             args = {
                 "angle": 2 * math.pi * float(args.get("angle_t", 0.0)),
@@ -120,7 +138,7 @@ class Compiler:
         return args
 
     def _check(
-        self, st: _State, op: str, locus: tuple[str, ...], args: dict[str, Any], pos: int
+        self, st: _State, op: str, locus: tuple[str, ...], args: Mapping[str, Any], pos: int
     ) -> None:
         if op not in ("prx", "cz", "move", "measure", "reset", "barrier", "delay", "cc_prx"):
             raise self._fail(st, pos, op, "not a native instruction of this quantum computer")
@@ -146,7 +164,7 @@ class Compiler:
             raise self._fail(st, pos, op, "delay needs a non-negative 'duration' in seconds")
 
     def _check_locus(self, st: _State, op: str, locus: tuple[str, ...], pos: int) -> None:
-        resonators = set(self.spec.computational_resonators)
+        resonators = self._resonators
         if op in ("prx", "cc_prx") and (len(locus) != 1 or locus[0] in resonators):
             raise self._fail(st, pos, op, "acts on exactly one qubit")
         if op in _TWO_COMPONENT:
@@ -163,7 +181,11 @@ class Compiler:
             loci = [locus] if op in _TWO_COMPONENT else [(c,) for c in locus]
             gate = "prx" if op == "cc_prx" else op
             for loc in loci:
-                if not (cal.is_calibrated(gate, loc) and cal.is_calibrated(gate, loc[::-1])):
+                usable = self._calibrated.get((gate, loc))
+                if usable is None:
+                    usable = cal.is_calibrated(gate, loc) and cal.is_calibrated(gate, loc[::-1])
+                    self._calibrated[gate, loc] = usable
+                if not usable:
                     raise self._fail(st, pos, op, f"not calibrated on {list(loc)}")
 
     def _check_move_rules(self, st: _State, op: str, locus: tuple[str, ...], pos: int) -> None:
@@ -185,7 +207,7 @@ class Compiler:
                 raise self._fail(st, pos, op, f"{qubit} is in use: its state is moved to {res}")
 
     def _check_measure(
-        self, st: _State, locus: tuple[str, ...], args: dict[str, Any], pos: int
+        self, st: _State, locus: tuple[str, ...], args: Mapping[str, Any], pos: int
     ) -> None:
         key = args.get("key")
         if not isinstance(key, str) or not key:
@@ -201,7 +223,7 @@ class Compiler:
         st.measured.update(locus)
 
     def _program(
-        self, name: str, ops: list[tuple[str, tuple[str, ...], dict[str, Any]]]
+        self, name: str, ops: list[tuple[str, tuple[str, ...], Mapping[str, Any]]]
     ) -> Program:
         used = {c for op, locus, _ in ops if op != "barrier" for c in locus}
         comps = sorted(used, key=self._index.__getitem__)
@@ -217,7 +239,14 @@ class Compiler:
         return program
 
 
-def _make_op(op: str, qubits: tuple[int, ...], args: dict[str, Any], local: dict[str, int]) -> Op:
+def _make_op(
+    op: str, qubits: tuple[int, ...], args: Mapping[str, Any], local: dict[str, int]
+) -> Op:
+    # The two gates nearly every circuit is made of, without the general case's lookups.
+    if op == "prx":
+        return Op(op, qubits, float(args["angle"]), float(args["phase"]))
+    if op == "cz":
+        return Op(op, qubits)
     fq = args.get("feedback_qubit")
     return Op(
         name=op,
@@ -232,4 +261,6 @@ def _make_op(op: str, qubits: tuple[int, ...], args: dict[str, Any], local: dict
 
 
 def _finite(value: object) -> bool:
+    if type(value) is float:
+        return math.isfinite(value)
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

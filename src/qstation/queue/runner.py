@@ -19,7 +19,7 @@ from qstation.qpu.executor import Executor
 from qstation.qpu.validate import CircuitValidationError, Compiler, RawInstruction
 from qstation.queue.claim import Claimed
 from qstation.queue.stages import Stages
-from qstation.schemas.iqm_v1 import CircuitJobRequest
+from qstation.schemas.iqm_v1 import load_circuit_job
 
 
 class JobCancelled(Exception):
@@ -78,7 +78,7 @@ def run_circuit_job(
     """
     stages = Stages()
     stages.mark("execution_started")
-    request = CircuitJobRequest.model_validate(orjson.loads(payload))
+    request = load_circuit_job(payload)
     compiler = Compiler(spec, calibration, move_gate_validation=request.move_gate_validation)
     mapping = request.mapping()
     measurements: list[dict[str, np.ndarray]] = []
@@ -88,7 +88,8 @@ def run_circuit_job(
             raise JobCancelled
         instructions = (RawInstruction(i.name, i.locus, i.args) for i in circuit.instructions)
         try:
-            program = compiler.compile(circuit.name, instructions, mapping)
+            # The server compiled the job against this calibration set before accepting it.
+            program = compiler.compile(circuit.name, instructions, mapping, checked=True)
         except CircuitValidationError as err:
             raise JobFailed(str(err), "CIRCUIT_VALIDATION_FAILED") from err
         bits = executor.run(

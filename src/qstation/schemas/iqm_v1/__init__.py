@@ -16,6 +16,7 @@ from qstation.schemas.iqm_v1.circuits import (
     CircuitJobRequest,
     Instruction,
     QubitMapping,
+    load_circuit_job,
 )
 from qstation.schemas.iqm_v1.errors import ErrorBody
 from qstation.schemas.iqm_v1.jobs import (
@@ -54,4 +55,5 @@ __all__ = [
     "QubitMapping",
     "StaticQuantumArchitecture",
     "TimelineEntry",
+    "load_circuit_job",
 ]
