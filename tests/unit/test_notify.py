@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from qstation.queue.notify import DONE, JOB, QUEUE, LocalNotifier
+from qstation.queue.notify import CANCEL, DONE, JOB, QUEUE, LocalNotifier, _Waiters
 
 
 async def _pair(directory: Path) -> tuple[LocalNotifier, LocalNotifier]:
@@ -74,3 +74,23 @@ def test_a_process_wakes_its_own_waiters_without_a_datagram_to_itself(tmp_path: 
             await _close(api, worker)
 
     assert asyncio.run(scenario()) == (True, True, False)
+
+
+def test_a_waiter_cancelled_as_its_notification_arrives_is_cancelled() -> None:
+    # A job's heartbeat waits for CANCEL; the worker cancels the heartbeat when the job ends.
+    # If the notification lands in the same turn of the loop, the cancellation must still
+    # win, or the heartbeat runs on and the worker never moves to its next job.
+    async def scenario() -> None:
+        waiters = _Waiters()
+        for _ in range(50):
+            task = asyncio.create_task(waiters.wait(CANCEL, "job-1", 5.0))
+            await asyncio.sleep(0)  # the task is waiting
+            waiters.dispatch(CANCEL, "job-1")
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                continue
+            raise AssertionError("the cancellation was swallowed")
+
+    asyncio.run(scenario())

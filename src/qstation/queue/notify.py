@@ -66,10 +66,11 @@ class _Waiters:
         key = (topic, payload)
         self._futures[key].add(fut)
         try:
-            await asyncio.wait_for(fut, timeout)
-            return True
-        except TimeoutError:
-            return False
+            # Not asyncio.wait_for: on Python 3.11 it returns the result instead of raising
+            # when the waiting task is cancelled just as the notification arrives, and a
+            # caller cancelled then (a job's heartbeat at the job's end) would run on.
+            done, _ = await asyncio.wait({fut}, timeout=timeout)
+            return bool(done)
         finally:
             waiting = self._futures.get(key)
             if waiting is not None:
