@@ -9,6 +9,7 @@ until the segment is clean.
 
 from __future__ import annotations
 
+import math
 import secrets
 import time
 import uuid
@@ -74,13 +75,15 @@ class TokenCodec:
         refresh_id: str | None = None,
     ) -> str:
         """A signed token for ``subject``; ``ttl`` None means it never expires."""
-        now = int(time.time())
+        now = time.time()
         claims: dict[str, Any] = {
-            "iss": _ISSUER, "sub": subject, "sid": token_id, "typ": kind, "iat": now,
+            "iss": _ISSUER, "sub": subject, "sid": token_id, "typ": kind, "iat": int(now),
             "jti": uuid.uuid4().hex,
         }
         if ttl is not None:
-            claims["exp"] = now + max(1, round(ttl))
+            # Rounded up: a token lives at least its ttl (from a truncated "now", a one-second
+            # token issued late in a second lived only what was left of it).
+            claims["exp"] = math.ceil(now + max(1.0, ttl))
         if refresh_id is not None:
             claims["rid"] = refresh_id
         for nonce in range(64):
