@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import signal
 
@@ -10,6 +11,7 @@ import orjson
 
 from qstation.qpu.calibration import generate_calibration
 from qstation.qpu.registry import get_device
+from qstation.schemas.iqm_v1 import load_circuit_job
 from qstation.server.devices.service import Calibration
 from qstation.server.jobs.checker import CheckerProcess
 from qstation.server.jobs.checks import Checked, Limits, Refusal, check
@@ -73,3 +75,31 @@ def test_the_checker_process_gives_the_same_verdicts_and_survives_being_killed()
             checker.close()
 
     asyncio.run(scenario())
+
+
+def test_older_spellings_and_bare_nan_read_the_same_on_server_and_worker() -> None:
+    # "qubits" for the locus, the deprecated option names, and a NaN token as IQM clients
+    # send it: the server's check and the worker's reading of the stored body agree.
+    body = (
+        b'{"circuits": [{"name": "c", "metadata": {"x": NaN}, "instructions": ['
+        b'{"name": "prx", "qubits": ["QB1"], "args": {"angle": 0.5, "phase": 0.0}},'
+        b'{"name": "measure", "qubits": ["QB1"], "args": {"key": "m"}}]}],'
+        b'"shots": 5, "move_validation_mode": "none",'
+        b'"move_gate_frame_tracking_mode": "no_detuning_correction"}'
+    )
+    verdict = check(body, LIMITS, _star5())
+    assert isinstance(verdict, Checked) and verdict.shots == 5
+    stored = load_circuit_job(body.decode())
+    assert [i.locus for i in stored.circuits[0].instructions] == [["QB1"], ["QB1"]]
+    assert stored.move_gate_validation == "none"
+    assert stored.move_gate_frame_tracking == "no_detuning_correction"
+    assert math.isnan(stored.circuits[0].metadata["x"])  # type: ignore[index]
+    # The current names win over the deprecated ones when a body has both.
+    both = orjson.loads(_job(move_gate_validation="allow_prx", move_validation_mode="none"))
+    assert load_circuit_job(orjson.dumps(both)).move_gate_validation == "allow_prx"
+
+
+def test_a_body_that_is_not_an_object_is_refused_as_an_invalid_request() -> None:
+    for body in (b"[1, 2]", b'"circuits"', b'{"circuits": "none", "shots": 1}'):
+        verdict = check(body, LIMITS, None)
+        assert isinstance(verdict, Refusal) and verdict.error_code == "INVALID_REQUEST", body
