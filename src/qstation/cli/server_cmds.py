@@ -286,9 +286,9 @@ def worker(
     if notify_dir is not None:
         notifier = LocalNotifier(notify_dir)
     elif not is_sqlite(database_url):
-        from qstation.queue.postgres import PostgresNotifier
+        from qstation.queue.postgres import WORKER_TOPICS, PostgresNotifier
 
-        notifier = PostgresNotifier(database_url)
+        notifier = PostgresNotifier(database_url, WORKER_TOPICS)
     if metrics_port is not None:
         from qstation.telemetry.metrics import serve_worker_metrics
 

@@ -1,6 +1,9 @@
 """Wake-ups over PostgreSQL ``LISTEN``/``NOTIFY``, for API and workers on many hosts.
 
-Every process listens on one channel; a notification's payload is ``topic|payload``. As with
+Topics travel on two channels, one per audience: workers listen for queued and cancelled jobs,
+API processes for jobs that changed or ended. A process is then woken only by what it waits
+for (every notification on a channel reaches each of its listeners, and the database sends
+it to each). A notification's payload is ``topic|payload``. As with
 :class:`~qstation.queue.notify.LocalNotifier`, notifications only shorten waits: callers still
 poll the database, so a notification lost while a connection is down costs latency only.
 """
@@ -10,14 +13,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Iterable
 
 import psycopg
 from sqlalchemy.engine import make_url
 
-from qstation.queue.notify import _Waiters
+from qstation.queue.notify import CANCEL, DONE, JOB, QUEUE, _Waiters
 
 log = logging.getLogger("qstation.notify")
-CHANNEL = "qstation"
+#: Topic -> the channel it travels on.
+CHANNELS = {QUEUE: "qstation_work", CANCEL: "qstation_work",
+            JOB: "qstation_jobs", DONE: "qstation_jobs"}
+#: What workers wait for; what API processes wait for.
+WORKER_TOPICS = (QUEUE, CANCEL)
+API_TOPICS = (JOB, DONE)
 
 
 def _conninfo(database_url: str) -> str:
@@ -26,9 +35,15 @@ def _conninfo(database_url: str) -> str:
 
 
 class PostgresNotifier:
-    """Notifications through the job database itself."""
+    """Notifications through the job database itself.
 
-    def __init__(self, database_url: str) -> None:
+    Args:
+        database_url: the job database.
+        topics: the topics this process waits for (default: all of them).
+    """
+
+    def __init__(self, database_url: str, topics: Iterable[str] = tuple(CHANNELS)) -> None:
+        self._channels = sorted({CHANNELS[t] for t in topics})
         self._conninfo = _conninfo(database_url)
         self._waiters = _Waiters()
         self._listen: psycopg.AsyncConnection[object] | None = None
@@ -47,7 +62,8 @@ class PostgresNotifier:
                     await conn.close()
         self._send = None
         self._listen = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
-        await self._listen.execute(f"LISTEN {CHANNEL}")
+        for channel in self._channels:
+            await self._listen.execute(f"LISTEN {channel}")
         self._send = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
 
     async def _read(self) -> None:
@@ -81,7 +97,8 @@ class PostgresNotifier:
         assert self._send is not None
         messages, self._outbox = self._outbox, []
         calls = ", ".join(["pg_notify(%s, %s)"] * len(messages))
-        params = [v for message in messages for v in (CHANNEL, message)]
+        params = [v for message in messages
+                  for v in (CHANNELS[message.partition("|")[0]], message)]
         try:
             await self._send.execute(f"SELECT {calls}", params)
         except psycopg.Error as err:

@@ -120,9 +120,9 @@ def default_notifier(settings: Settings) -> Notifier:
     url = settings.resolved_database_url()
     if is_sqlite(url):
         return LocalNotifier(settings.notify_dir)
-    from qstation.queue.postgres import PostgresNotifier
+    from qstation.queue.postgres import API_TOPICS, PostgresNotifier
 
-    return PostgresNotifier(url)
+    return PostgresNotifier(url, API_TOPICS)
 
 
 def create_app(

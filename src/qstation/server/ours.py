@@ -109,11 +109,17 @@ async def wait_for_job_response(
     # Waiting for the end only: wake on terminal states, not on every step.
     topic = JOB if status is not None else DONE
     poll = _POLL_S
+    ended = False
     while True:
         # Listen before reading, so a change between the read and the wait is not missed.
         woken = asyncio.ensure_future(state.notifier.wait(topic, job_id, poll))
         poll = min(poll * 2, _MAX_POLL_S)
         await asyncio.sleep(0)
+        if ended:  # told the job ended: its view at once, without a look at its status first
+            text = await light.finished_view(state.jobs, state.light, job_id, owner)
+            if text is not None:
+                woken.cancel()
+                return Response(text, media_type="application/json")
         # A light look first: while nothing is to be answered, the job is not read whole.
         seen = await light.head(state.light, job_id, owner)
         if seen is not None and JobStatus(seen.status) in TERMINAL:
@@ -132,6 +138,7 @@ async def wait_for_job_response(
                     text = await state.jobs.view_json(session, job)
                     return Response(text, media_type="application/json")
         await asyncio.wait({woken}, timeout=remaining)
+        ended = topic == DONE and woken.done() and not woken.cancelled() and woken.result()
         woken.cancel()
 
 

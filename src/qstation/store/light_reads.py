@@ -32,6 +32,14 @@ _EVENTS = "SELECT ts, source, status FROM job_events WHERE job_id = {p} ORDER BY
 _LOOKUPS = (("head", _HEAD), ("artifact", _ARTIFACT), ("job", _JOB), ("events", _EVENTS))
 _SQLITE = {name: sql.format(p="?") for name, sql in _LOOKUPS}
 _POSTGRES = {name: sql.format(p="%s") for name, sql in _LOOKUPS}
+# On PostgreSQL, where each lookup is a round trip, a job's view reads its events in the
+# same statement, as one JSON array.
+_POSTGRES["job+events"] = (
+    "SELECT owner, id, type, status, calibration_set_id, created_at, started_at, finished_at, "
+    "messages, errors, (SELECT coalesce(json_agg(json_build_array(e.ts, e.source, e.status) "
+    "ORDER BY e.id), '[]'::json) FROM job_events e WHERE e.job_id = jobs.id) "
+    "FROM jobs WHERE id = %s"
+)
 
 
 class JobHead(NamedTuple):
@@ -122,15 +130,16 @@ class LightReads:
     async def job_view(self, job_id: str) -> tuple[JobView, list[tuple[float, str, str]]] | None:
         """Job ``job_id``'s viewed columns and its timeline events, or None.
 
-        Two statements without a transaction around them: callers use this for finished
-        jobs only, which nothing changes any more.
+        On SQLite two statements without a transaction around them: callers use this for
+        finished jobs only, which nothing changes any more. On PostgreSQL one statement.
         """
-        row = await self.one("job", job_id)
+        combined = self._path is None
+        row = await self.one("job+events" if combined else "job", job_id)
         if row is None:
             return None
         job = JobView._make([*row[:8], _json(row[8]), _json(row[9])])
-        events = [(float(ts), source, status) for ts, source, status in
-                  await self.rows("events", job_id)]
+        found = _json(row[10]) if combined else await self.rows("events", job_id)
+        events = [(float(ts), source, status) for ts, source, status in found]
         return job, events
 
     async def stored_result(self, job_id: str) -> StoredResult | None:
