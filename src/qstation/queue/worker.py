@@ -42,6 +42,9 @@ from qstation.telemetry import metrics, observe, tracing
 
 log = logging.getLogger("qstation.worker")
 _OUTAGE_MIN_S, _OUTAGE_MAX_S = 0.5, 10.0
+#: How soon a worker that found no next job looks again (see ``_step``): longer than a
+#: submission takes from its insert to its commit, far shorter than the idle poll.
+_RECHECK_S = 0.05
 _Finished = tuple[q.Claimed, str, list[dict[str, Any]] | None, Outcome | None]
 
 
@@ -129,7 +132,10 @@ class Worker:
             await _cancel(woken)
             raise
         if claimed is None:
-            await self._idle(stop, woken)
+            # Just after a job, look again soon: a submission that found jobs ahead of it
+            # sends no wake-up (their worker claims it next), and it may have committed
+            # only after this worker's claim looked for it.
+            await self._idle(stop, woken, _RECHECK_S if done is not None else None)
             return None
         await _cancel(woken)
         if not runner.runs_inline(claimed):
@@ -143,9 +149,12 @@ class Worker:
                 span.set_attribute("qstation.job.status", finished[1])
         return finished
 
-    async def _idle(self, stop: asyncio.Event, woken: asyncio.Future[bool]) -> None:
+    async def _idle(
+        self, stop: asyncio.Event, woken: asyncio.Future[bool], timeout: float | None = None
+    ) -> None:
         stopper: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
-        await asyncio.wait({stopper, woken}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({stopper, woken}, timeout=timeout,
+                           return_when=asyncio.FIRST_COMPLETED)
         await _cancel(stopper, woken)
 
     def _served(self) -> list[str]:

@@ -72,7 +72,8 @@ async def circuit_submission(
     # Acknowledge only now that the job is committed. The workers are woken just after
     # the answer is written (the callback runs once this task yields or ends): the woken
     # worker then does not take the CPU from the answer on a busy machine.
-    asyncio.get_running_loop().call_soon(state.notifier.publish, QUEUE, qc)
+    if stored.wakes_workers(timeslot):
+        asyncio.get_running_loop().call_soon(state.notifier.publish, QUEUE, qc)
     if data is None:  # a repeated idempotency key or a timeslot job: the stored view
         async with unit_of_work(state) as session:
             data = await state.jobs.view(session, await state.jobs.get(session, stored.job_id))

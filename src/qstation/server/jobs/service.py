@@ -53,6 +53,12 @@ class Stored(NamedTuple):
     seq: int
     position: int | None = None
 
+    def wakes_workers(self, use_timeslot: bool) -> bool:
+        """Whether the workers must be told of this job. Not when FIFO jobs of its machine
+        wait ahead of it: the worker that finishes the last of them claims it next, in the
+        same transaction (and a worker that found nothing just then looks again soon)."""
+        return use_timeslot or not self.position
+
 
 @dataclass(frozen=True)
 class Submission:
