@@ -53,30 +53,41 @@ def in_process_rounds(
     return time.perf_counter() - started
 
 
-def clops_ratio(tmp: Path, quick: bool) -> tuple[str, str, str, float, str, bool]:
-    """The CLOPS row of the request-path table."""
+def clops_ratio(tmp: Path, quick: bool) -> list[tuple[str, str, str, float, str, bool]]:
+    """The CLOPS rows of the request-path table: each round as one job (the target's row),
+    and each round as four jobs, which the service overlaps (the client converts and
+    submits the next while the worker runs the last)."""
     from qstation.adapters.qiskit import IQMProvider
 
     m, k, shots = (20, 3, 100) if quick else (100, 5, 100)
+    batches = (m, m // 4)
     rng = np.random.default_rng(7)
     templates = [template(i, rng) for i in range(m)]
     with serve_process(tmp / "clops", (DEVICE,)) as url:
         backend = IQMProvider(url, quantum_computer=DEVICE).get_backend()
         compiled = transpile(templates, backend, optimization_level=1, seed_transpiler=3)
-        run_rounds(backend, compiled[:5], 1, shots, m)  # warm-up: imports, worker caches
+        for batch in batches:  # warm-up: imports, worker caches, the checker process
+            run_rounds(backend, compiled, 1, shots, batch)
         in_process_rounds(compiled[:5], backend.architecture, 1, shots)
-        served, local = [], []
+        served: dict[int, list[float]] = {b: [] for b in batches}
+        local = []
         for _ in range(2):  # interleaved, so that load on the machine hits both
-            served.append(run_rounds(backend, compiled, k, shots, m))
+            for batch in batches:
+                served[batch].append(run_rounds(backend, compiled, k, shots, batch))
             local.append(in_process_rounds(compiled, backend.architecture, k, shots))
     work = m * k * shots * LAYERS
-    ours, ref = work / min(served), work / min(local)
-    ratio = ours / ref
-    return (
-        f"CLOPS, {m} QV-32 templates x {k} rounds x {shots} shots on {DEVICE}",
-        f"{ours:,.0f} via Qiskit adapter",
-        f"{ref:,.0f} in-process simulation",
-        ratio,
-        "≥ 0.8x",
-        ratio >= 0.8,
-    )
+    ref = work / min(local)
+    rows = []
+    for batch in batches:
+        ours = work / min(served[batch])
+        jobs = "one job" if batch == m else f"{m // batch} jobs"
+        rows.append((
+            f"CLOPS, {m} QV-32 templates x {k} rounds x {shots} shots on {DEVICE}, "
+            f"{jobs} per round",
+            f"{ours:,.0f} via Qiskit adapter",
+            f"{ref:,.0f} in-process simulation",
+            ours / ref,
+            "≥ 0.8x" if batch == m else "(for comparison)",
+            ours / ref >= 0.8,
+        ))
+    return rows

@@ -201,7 +201,7 @@ def main() -> None:
         if not args.no_clops:
             from bench.clops_ratio import clops_ratio
 
-            rows.append(clops_ratio(tmp, args.quick))
+            rows += clops_ratio(tmp, args.quick)
     print_table(rows, args)
 
 
