@@ -29,6 +29,8 @@ pytestmark = pytest.mark.timeout(60)
 URL = "http://localhost"
 ADMIN = {"username": "admin", "password": "admin-pass-1"}
 TTL = 2  # seconds an access token lives in these tests
+#: A token's expiry is a whole second, rounded up: it lives at least TTL, less than TTL + 1.
+EXPIRED = TTL + 1.2
 
 
 @pytest.fixture()
@@ -96,7 +98,7 @@ def test_password_session_runs_jobs_and_survives_expiry(app: Any) -> None:
     assert alice.run([bell()], shots=100).result(timeout=30).status is JobStatus.COMPLETED
     me = alice.server.whoami()
     assert (me.username, me.is_admin, me.auth_enabled) == ("alice", False, True)
-    time.sleep(TTL + 0.2)  # the access token has expired: the client refreshes first
+    time.sleep(EXPIRED)  # the access token has expired: the client refreshes first
     assert alice.list_jobs().items
     assert grants == ["grant_type=password", "grant_type=refresh_token"]
     access = bearers[-1].removeprefix("Bearer ")
@@ -114,7 +116,7 @@ def test_tokens_file_is_refreshed_in_place_and_expiry_is_clear(app: Any, tmp_pat
     save_tokens_file(path, tokens, URL)
     bob = sdk(app, tokens_file=str(path))
     job_id = bob.submit_circuits([bell()], shots=10)
-    time.sleep(TTL + 0.2)
+    time.sleep(EXPIRED)
     assert bob.wait_for_results(job_id, timeout_secs=30).status is JobStatus.COMPLETED
     refreshed = json.loads(path.read_text())
     assert refreshed["access_token"] != tokens.access_token
