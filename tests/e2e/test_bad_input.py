@@ -106,6 +106,11 @@ def test_nul_characters_are_refused(harness: QaasHarness) -> None:
     _is_iqm_error(
         harness.http.post("/qstation/v1/users", json=user, headers=harness.admin_headers), 400
     )
+    # A form body's NUL is percent-encoded.
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    token = harness.http.post("/qstation/v1/auth/token", headers=form,
+                              content=b"grant_type=password&username=a%00b&password=x")
+    _is_iqm_error(token, 400)
     # An escaped backslash before "u0000" is ordinary text, not a NUL character.
     card["name"] = "rc\\u0000"
     reply = harness.http.post("/qaas/api/v1/runcards", json=card, headers=headers)
