@@ -6,10 +6,7 @@ the FastAPI route, so each answer can be compared with the other path's.
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,8 +14,6 @@ import pytest
 from qstation.server.hot import HotRoute, _submission_args, _wait_args
 from qstation.server.jobs import light
 from tests.support.circuits import bell, job
-from tests.support.postgres import fresh_database
-from tests.support.servers import InProcessWorker
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -110,29 +105,6 @@ def test_other_methods_on_a_light_path_reach_fastapi(test_client: Any) -> None:
     assert test_client.delete(f"/api/v1/jobs/{missing}").status_code == 404
     assert test_client.put(f"/api/v1/jobs/{missing}").status_code == 405
     assert test_client.get("/api/v1/jobs/star-5/circuit").status_code in (404, 405)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def any_client(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
-    """A TestClient over the real app and a real worker, on either database (on PostgreSQL
-    the long-poll's light view is one statement, on SQLite two)."""
-    from fastapi.testclient import TestClient
-
-    from qstation.server.app import create_app
-    from qstation.server.config import Settings
-    from qstation.store import migrate
-
-    with contextlib.ExitStack() as stack:
-        url = None
-        if request.param == "postgresql":
-            url = stack.enter_context(fresh_database())
-        settings = Settings(data_dir=tmp_path / "data", qc=["star-5"], database_url=url)
-        migrate.upgrade(settings.resolved_database_url())
-        client = stack.enter_context(TestClient(create_app(settings)))
-        stack.enter_context(
-            InProcessWorker(settings.resolved_database_url(), settings.notify_dir)
-        )
-        yield client
 
 
 def test_a_finished_jobs_view_from_light_lookups_is_the_one_built_in_a_session(

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 from qstation.queue.liveness import dead_workers
 from qstation.store import orm
 from qstation.store.booking_orm import BOOKINGS
-from qstation.store.repositories import mark_arrays, marks_cte
+from qstation.store.enqueue import mark_arrays, marks_cte
 
 SOURCE = "iqm-station-control"
 MAX_ATTEMPTS = 3

@@ -60,18 +60,22 @@ async def get_state(request: Request) -> AppState:
 
 @asynccontextmanager
 async def unit_of_work(
-    state: AppState, *, write: bool = False, read_only: bool = False
+    state: AppState, *, write: bool = False, read_only: bool = False, one_statement: bool = False
 ) -> AsyncIterator[AsyncSession]:
     """One transaction: committed once at the end, rolled back on error.
 
     ``write=True`` marks a block that writes, so it is serialised on SQLite.
     ``read_only=True`` marks a block that never writes: its statements may run without a
     transaction around them (each still sees committed data only).
+    ``one_statement=True`` marks a block that runs a single statement, atomic by itself: on
+    PostgreSQL it too runs without BEGIN and COMMIT, and its statement is durable when it
+    returns.
     """
     lock = state.write_lock if write else None
     if lock is not None:
         await lock.acquire()
-    sessions = state.read_sessions if read_only and state.read_sessions else state.sessions
+    bare = read_only or one_statement
+    sessions = state.read_sessions if bare and state.read_sessions else state.sessions
     try:
         async with sessions() as session:
             try:

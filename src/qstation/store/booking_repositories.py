@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Row, and_, bindparam, case, delete, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qstation.store import orm
 from qstation.store.booking_orm import BOOKINGS, USAGE_DAYS
+from qstation.store.enqueue import Charge, ledger_charge
 from qstation.store.repositories import Connectable
 
 JOBS = orm.JOBS
@@ -33,7 +33,6 @@ _OVERLAPS = select(BOOKINGS.c.id).where(
 _GET = select(BOOKINGS).where(BOOKINGS.c.id == bindparam("booking_id"))
 _DELETE = delete(BOOKINGS).where(BOOKINGS.c.id == bindparam("booking_id"))
 _ACTIVE = ("waiting", "processing")
-_charge_statements: dict[str, Any] = {}
 
 
 class BookingRepository:
@@ -83,22 +82,6 @@ class BookingRepository:
         return rows
 
 
-def _charge_statement(dialect: str) -> Any:
-    """``INSERT … ON CONFLICT DO UPDATE … RETURNING`` on the ledger, built once per dialect."""
-    if dialect not in _charge_statements:
-        module: Any = postgresql if dialect == "postgresql" else sqlite
-        stmt = module.insert(USAGE_DAYS)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[USAGE_DAYS.c.owner, USAGE_DAYS.c.day],
-            set_={
-                "jobs": USAGE_DAYS.c.jobs + stmt.excluded.jobs,
-                "shots": USAGE_DAYS.c.shots + stmt.excluded.shots,
-            },
-        ).returning(USAGE_DAYS.c.jobs, USAGE_DAYS.c.shots)
-        _charge_statements[dialect] = stmt
-    return _charge_statements[dialect]
-
-
 class UsageRepository:
     """The per-day usage ledger, and consumption derived from the jobs table."""
 
@@ -112,9 +95,8 @@ class UsageRepository:
         user's concurrent submissions: quota checks made after it see the others' jobs.
         """
         conn = await self.session.connection()
-        stmt = _charge_statement(conn.dialect.name)
-        params = {"owner": owner, "day": day, "jobs": jobs, "shots": shots}
-        row = (await conn.execute(stmt, params)).one()
+        stmt = ledger_charge(conn.dialect.name)
+        row = (await conn.execute(stmt, Charge(owner, day, jobs, shots).params())).one()
         return int(row[0]), int(row[1])
 
     async def active_jobs(self, owner: str | None) -> int:

@@ -12,21 +12,18 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from sqlalchemy import (
-    Float,
     Row,
-    String,
     bindparam,
     delete,
     func,
     insert,
     select,
-    true,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from qstation.store import orm
+from qstation.store.enqueue import Charge, enqueue_statement, ledger_charge, mark_arrays
 from qstation.store.orm import (
     CalibrationSetRow,
     QuantumComputerRow,
@@ -131,59 +128,6 @@ _REQUEST_CANCEL = (
     .values(cancel_requested=True)
 )
 _DELETE = delete(JOBS).where(JOBS.c.id == bindparam("job_id_"))
-_enqueue_statements: dict[tuple[str, ...], Any] = {}
-
-
-def marks_cte(job: Any, source: Any) -> Any:
-    """A CTE inserting timeline marks for the row of ``job`` (a CTE with an ``id``) from the
-    arrays bound by :func:`mark_arrays`, in their order (timelines are read by event id);
-    ``source`` is the marks' source, as an SQL expression. PostgreSQL only."""
-    marks = (
-        func.unnest(bindparam("mark_statuses", type_=ARRAY(String())),
-                    bindparam("mark_times", type_=ARRAY(Float())))
-        .table_valued("status", "ts", with_ordinality="n")
-        .render_derived()
-    )
-    return insert(EVENTS).from_select(
-        ["job_id", "source", "status", "ts"],
-        select(job.c.id, source, marks.c.status, marks.c.ts)
-        .select_from(job.join(marks, true()))  # every mark, for each row of ``job``
-        .order_by(marks.c.n),
-    ).cte("marked")
-
-
-def mark_arrays(marks: Sequence[tuple[str, float]]) -> dict[str, list[Any]]:
-    """The parameters of a :func:`marks_cte`: ``marks`` as (status, time) pairs."""
-    return {"mark_statuses": [m[0] for m in marks], "mark_times": [m[1] for m in marks]}
-
-
-def _enqueue_statement(columns: tuple[str, ...]) -> Any:
-    """PostgreSQL: a job's row, its timeline marks and its FIFO position in one statement.
-
-    The position is read in the statement's snapshot, like a count run just before the insert.
-    """
-    if columns not in _enqueue_statements:
-        job = (
-            insert(JOBS)
-            .values({c: bindparam(c, type_=JOBS.c[c].type) for c in columns})
-            .returning(JOBS.c.seq, JOBS.c.id)
-            .cte("job")
-        )
-        marked = marks_cte(job, bindparam("source", type_=String()))
-        ahead = JOBS.alias("ahead")
-        position = (
-            select(func.count())
-            .where(
-                ahead.c.quantum_computer == bindparam("qc"),
-                ahead.c.status == "waiting",
-                ahead.c.use_timeslot.is_(False),
-                ahead.c.seq < job.c.seq,
-            )
-            .scalar_subquery()
-        )
-        _enqueue_statements[columns] = select(job.c.seq, position).add_cte(marked)
-    return _enqueue_statements[columns]
-
 
 class JobRepository:
     """Jobs, their timeline events and their results."""
@@ -204,18 +148,23 @@ class JobRepository:
         return int(result.inserted_primary_key[0])
 
     async def enqueue(
-        self, fields: dict[str, Any], source: str, marks: Sequence[tuple[str, float]]
+        self, fields: dict[str, Any], source: str, marks: Sequence[tuple[str, float]],
+        charge: Charge | None = None,
     ) -> tuple[int, int | None]:
-        """Insert a job and its first timeline ``marks``; returns its ``seq`` and, on
-        PostgreSQL (where it costs no extra round trip), its FIFO position."""
+        """Insert a job and its first timeline ``marks``, and add ``charge`` to the usage
+        ledger; returns its ``seq`` and, on PostgreSQL (where it costs no extra round trip),
+        its FIFO position. On PostgreSQL this is one statement, atomic by itself."""
         conn = await self.session.connection()
         if conn.dialect.name != "postgresql":
             seq = await self.add(fields)
             await self.add_events(fields["id"], source, marks)
+            if charge is not None:
+                await conn.execute(ledger_charge(conn.dialect.name), charge.params())
             return seq, None
         params = {**fields, "source": source, "qc": fields["quantum_computer"],
-                  **mark_arrays(marks)}
-        row = (await conn.execute(_enqueue_statement(tuple(fields)), params)).one()
+                  **mark_arrays(marks), **(charge.params() if charge else {})}
+        stmt = enqueue_statement(tuple(fields), charge is not None)
+        row = (await conn.execute(stmt, params)).one()
         return int(row[0]), int(row[1])
 
     async def add_event(

@@ -64,7 +64,8 @@ async def circuit_submission(
     body = await _read_body(request, state.settings.max_payload_bytes)
     async with unit_of_work(state) as session:
         sub = await state.jobs.validate(session, qc, body, timeslot)
-    async with unit_of_work(state, write=True) as session:
+    at_once = state.jobs.stores_at_once(idempotency_key)
+    async with unit_of_work(state, write=True, one_statement=at_once) as session:
         stored = await state.jobs.store(
             session, sub, owner=principal.owner, idempotency_key=idempotency_key
         )

@@ -169,9 +169,8 @@ async def store(
         "errors": [],
         "messages": _messages(sub),
     }
-    pending = ("pending_execution", time.time())
-    seq, position = await repo.enqueue(fields, SERVER, [*sub.stages.marks, pending])
-    await jobs.quotas.charge(session, owner, checked.shots, executions)
+    seq, position = await jobs.enqueue(
+        session, fields, sub.stages, owner, checked.shots, executions)
     return Stored(job_id, True, seq, position)
 
 

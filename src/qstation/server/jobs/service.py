@@ -191,11 +191,34 @@ class JobService:
             "cancel_requested": False, "progress": 0, "errors": [], "messages": _messages(sub),
             "trace_context": tracing.current_context(),  # the worker's span continues it
         }
-        pending = ("pending_execution", time.time())
-        seq, position = await repo.enqueue(fields, SERVER, [*sub.stages.marks, pending])
-        await self.quotas.charge(session, owner, sub.checked.shots, sub.checked.n_circuits)
+        seq, position = await self.enqueue(
+            session, fields, sub.stages, owner, sub.checked.shots, sub.checked.n_circuits)
         metrics.job_submitted(sub.qc, sub.use_timeslot)
         return Stored(job_id, True, seq, position)
+
+    def stores_at_once(self, idempotency_key: str | None) -> bool:
+        """Whether storing a new job takes one statement (on PostgreSQL), so that it needs no
+        transaction around it: not with an idempotency key (looked up first) nor with a quota
+        limit (checked after the charge)."""
+        return idempotency_key is None and not self.quotas.enforced
+
+    async def enqueue(
+        self, session: AsyncSession, fields: dict[str, Any], stages: Stages,
+        owner: str | None, shots: int, executions: int,
+    ) -> tuple[int, int | None]:
+        """Insert a job with its marks so far and charge it; its ``seq`` and FIFO position.
+
+        Raises:
+            QuotaExceeded: the owner's quota refuses it (the transaction must roll back).
+        """
+        repo = JobRepository(session)
+        marks = [*stages.marks, ("pending_execution", time.time())]
+        if self.quotas.enforced:
+            placed = await repo.enqueue(fields, SERVER, marks)
+            await self.quotas.charge(session, owner, shots, executions)
+            return placed
+        charge = self.quotas.entry(owner, shots, executions)
+        return await repo.enqueue(fields, SERVER, marks, charge)
 
     async def get(self, session: Connectable, job_id: str, owner: str | None = None) -> JobRecord:
         """A job visible to ``owner`` (None: every job).

@@ -19,6 +19,7 @@ from qstation.server.deps import Principal
 from qstation.server.errors import DomainError, Forbidden
 from qstation.store.auth_repositories import UserRepository
 from qstation.store.booking_repositories import UsageRepository
+from qstation.store.enqueue import Charge
 
 
 class QuotaExceeded(DomainError):
@@ -43,6 +44,17 @@ class QuotaService:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+
+    @property
+    def enforced(self) -> bool:
+        """Whether a limit is set: then a charge is checked after it, in its transaction."""
+        s = self.settings
+        return s.max_shots_per_day is not None or s.max_queued_jobs is not None
+
+    def entry(self, owner: str | None, shots: int, n_circuits: int) -> Charge:
+        """The ledger entry of a submission charged now, for a store that writes it along
+        with the job (only where no limit is :attr:`enforced`)."""
+        return Charge(owner or "", utc_day(time.time())[0], 1, shots * n_circuits)
 
     def limits(self) -> QuotaLimits:
         """The limits in force."""

@@ -1,0 +1,116 @@
+"""The statements that put a job in the queue: its row, its first timeline marks, and its
+charge to the owner's day in the usage ledger.
+
+On PostgreSQL all of it can be one statement (data-modifying CTEs), which is atomic by
+itself: run on an autocommit connection it is a whole transaction in one round trip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+from sqlalchemy import Float, String, bindparam, func, insert, select, true
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from qstation.store import orm
+from qstation.store.booking_orm import USAGE_DAYS
+
+JOBS, EVENTS = orm.JOBS, orm.JOB_EVENTS
+
+
+class Charge(NamedTuple):
+    """What a submission adds to its owner's day in the usage ledger."""
+
+    owner: str
+    day: str
+    jobs: int
+    shots: int
+
+    def params(self) -> dict[str, Any]:
+        """The bind parameters of :func:`ledger_charge` (named apart from the job's)."""
+        return {f"ledger_{k}": v for k, v in self._asdict().items()}
+
+
+_ledger_charges: dict[str, Any] = {}
+_enqueue_statements: dict[tuple[tuple[str, ...], bool], Any] = {}
+
+
+def ledger_charge(dialect: str) -> Any:
+    """``INSERT … ON CONFLICT DO UPDATE … RETURNING`` on the ledger, built once per dialect.
+
+    It returns the day's new totals ``(jobs, shots)``. On PostgreSQL the upsert locks the
+    ledger row until commit, which serialises one user's concurrent submissions.
+    """
+    if dialect not in _ledger_charges:
+        module: Any = postgresql if dialect == "postgresql" else sqlite
+        stmt = module.insert(USAGE_DAYS).values(
+            {c: bindparam(f"ledger_{c}", type_=USAGE_DAYS.c[c].type) for c in Charge._fields}
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[USAGE_DAYS.c.owner, USAGE_DAYS.c.day],
+            set_={
+                "jobs": USAGE_DAYS.c.jobs + stmt.excluded.jobs,
+                "shots": USAGE_DAYS.c.shots + stmt.excluded.shots,
+            },
+        ).returning(USAGE_DAYS.c.jobs, USAGE_DAYS.c.shots)
+        _ledger_charges[dialect] = stmt
+    return _ledger_charges[dialect]
+
+
+def marks_cte(job: Any, source: Any) -> Any:
+    """A CTE inserting timeline marks for the row of ``job`` (a CTE with an ``id``) from the
+    arrays bound by :func:`mark_arrays`, in their order (timelines are read by event id);
+    ``source`` is the marks' source, as an SQL expression. PostgreSQL only."""
+    marks = (
+        func.unnest(bindparam("mark_statuses", type_=ARRAY(String())),
+                    bindparam("mark_times", type_=ARRAY(Float())))
+        .table_valued("status", "ts", with_ordinality="n")
+        .render_derived()
+    )
+    return insert(EVENTS).from_select(
+        ["job_id", "source", "status", "ts"],
+        select(job.c.id, source, marks.c.status, marks.c.ts)
+        .select_from(job.join(marks, true()))  # every mark, for each row of ``job``
+        .order_by(marks.c.n),
+    ).cte("marked")
+
+
+def mark_arrays(marks: Sequence[tuple[str, float]]) -> dict[str, list[Any]]:
+    """The parameters of a :func:`marks_cte`: ``marks`` as (status, time) pairs."""
+    return {"mark_statuses": [m[0] for m in marks], "mark_times": [m[1] for m in marks]}
+
+
+def enqueue_statement(columns: tuple[str, ...], charged: bool) -> Any:
+    """PostgreSQL: a job's row, its timeline marks, its FIFO position and, if ``charged``,
+    its charge to the ledger (:class:`Charge`'s parameters), in one statement.
+
+    The position is read in the statement's snapshot, like a count run just before the insert.
+    """
+    key = (columns, charged)
+    if key not in _enqueue_statements:
+        job = (
+            insert(JOBS)
+            .values({c: bindparam(c, type_=JOBS.c[c].type) for c in columns})
+            .returning(JOBS.c.seq, JOBS.c.id)
+            .cte("job")
+        )
+        marked = marks_cte(job, bindparam("source", type_=String()))
+        ahead = JOBS.alias("ahead")
+        position = (
+            select(func.count())
+            .where(
+                ahead.c.quantum_computer == bindparam("qc"),
+                ahead.c.status == "waiting",
+                ahead.c.use_timeslot.is_(False),
+                ahead.c.seq < job.c.seq,
+            )
+            .scalar_subquery()
+        )
+        stmt = select(job.c.seq, position).add_cte(marked)
+        if charged:
+            # A data-modifying CTE runs whether or not the query reads it.
+            stmt = stmt.add_cte(ledger_charge("postgresql").cte("charged"))
+        _enqueue_statements[key] = stmt
+    return _enqueue_statements[key]
