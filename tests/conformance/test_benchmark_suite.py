@@ -160,9 +160,8 @@ def test_interleaved_rb_and_eplg_match_the_cz_fidelities(
     # The interleaved estimate comes first (IQM lists the interleaved fit before the reference).
     cz = next(o for o in irb if o["name"] == "average_gate_fidelity_CZGate")
     expected = values["metrics.irb.cz.tgss.QB1__QB2.fidelity"]
-    # Eight runs at these sizes read 0.9915-0.9925 (spread 0.0004); the twin's low-frequency
-    # noise makes the long sequences decay a little faster than the published figure implies
-    # (with Markovian dephasing alone three runs read 0.9920-0.9933, mean 0.9927).
+    # Eight runs at these sizes read 0.9916-0.9928 (mean 0.9923) against a published 0.9927:
+    # the fit's free offset moves the estimate by more than its reported error.
     assert close(cz, expected, floor=0.3 * (1 - expected)), (cz, expected)
     # EPLG completes; at this size (5 circuits per depth) its per-pair direct-RB fits are too
     # unstable to compare (one pair read 0.99 and 0.80 in two runs), so only the layer figures

@@ -7,6 +7,7 @@ served to clients, and the noise model of the simulator.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -77,24 +78,33 @@ class CalibrationData:
         )
 
 
+def coherence_limit(t1: float, t2: float, duration: float) -> float:
+    """Average fidelity of a single-qubit gate of ``duration`` that only loses coherence
+    (relaxation at ``t1``, dephasing at the Ramsey time ``t2``). No published figure may beat
+    it: the twin could not play such a gate, and its RB would read less than published."""
+    return (3.0 + math.exp(-duration / t1) + 2.0 * math.exp(-duration / t2)) / 6.0
+
+
 def generate_calibration(spec: DeviceSpec, seed: int) -> CalibrationData:
     """Draw a calibration from realistic distributions for ``spec``.
 
     T1 30 to 60 µs, T2* (Ramsey) 10 to 30 µs, T2-echo 1.3 to 2 times T2* (never above 2·T1),
-    prx fidelity ≈ 0.999, two-component gate fidelity 0.99 to 0.997, readout error 1 to 4 %
-    with 1→0 errors larger than 0→1 (relaxation during readout), as on current superconducting
-    chips.
+    prx fidelity ≈ 0.999 (never above the :func:`coherence_limit`), two-component gate
+    fidelity 0.99 to 0.997, readout error 1 to 4 % with 1→0 errors larger than 0→1
+    (relaxation during readout), as on current superconducting chips.
     """
     rng = np.random.default_rng(seed)
+    durations = {name: g.duration for name, g in spec.gates.items()}
     qubits: dict[str, QubitCalibration] = {}
     for q in spec.qubits:
         t1 = float(rng.uniform(30e-6, 60e-6))
         t2 = float(min(rng.uniform(10e-6, 30e-6), 2 * t1))
         p01 = float(rng.uniform(0.005, 0.02))
+        drawn = float(np.clip(rng.normal(0.999, 0.0003), 0.997, 0.9998))
         qubits[q] = QubitCalibration(
             t1=t1,
             t2=t2,
-            prx_fidelity=float(np.clip(rng.normal(0.999, 0.0003), 0.997, 0.9998)),
+            prx_fidelity=min(drawn, coherence_limit(t1, t2, durations.get("prx", 0.0))),
             readout_p01=p01,
             readout_p10=float(min(p01 + rng.uniform(0.005, 0.02), 0.04)),
             frequency=float(rng.uniform(4.0e9, 4.8e9)),
@@ -104,7 +114,6 @@ def generate_calibration(spec: DeviceSpec, seed: int) -> CalibrationData:
         for gate in ("cz", "move")
         for locus in spec.loci(gate)
     }
-    durations = {name: g.duration for name, g in spec.gates.items()}
     # A separate stream, so adding echo times left every other drawn figure as it was.
     echo_rng = np.random.default_rng([seed, 2])
     qubits = {

@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from qstation.qpu.calibration import CalibrationData, QubitCalibration
+from qstation.qpu.calibration import CalibrationData, QubitCalibration, coherence_limit
 
 #: Bounds of the walk (seconds, probabilities): a little wider than the generator's ranges.
 T1_BOUNDS = (20e-6, 80e-6)
@@ -39,7 +39,9 @@ def _walk_fidelity(rng: np.random.Generator, fidelity: float, sigma: float,
     return 1.0 - error
 
 
-def _drift_qubit(q: QubitCalibration, rng: np.random.Generator, step: float) -> QubitCalibration:
+def _drift_qubit(
+    q: QubitCalibration, rng: np.random.Generator, step: float, t_prx: float
+) -> QubitCalibration:
     t1 = _walk(rng, q.t1, 0.08 * step, *T1_BOUNDS)
     t2 = min(_walk(rng, q.t2, 0.08 * step, *T2_BOUNDS), 2.0 * t1)
     # Low-frequency noise drifts with the rest: the echo keeps its ratio to T2*.
@@ -50,7 +52,8 @@ def _drift_qubit(q: QubitCalibration, rng: np.random.Generator, step: float) -> 
     return QubitCalibration(
         t1=t1,
         t2=t2,
-        prx_fidelity=_walk_fidelity(rng, q.prx_fidelity, 0.1 * step, PRX_FIDELITY_BOUNDS),
+        prx_fidelity=min(_walk_fidelity(rng, q.prx_fidelity, 0.1 * step, PRX_FIDELITY_BOUNDS),
+                         coherence_limit(t1, t2, t_prx)),
         readout_p01=p01,
         readout_p10=min(p10, READOUT_BOUNDS[1]),
         frequency=q.frequency + float(rng.normal(0.0, 50e3 * step)),
@@ -77,7 +80,8 @@ def drift_calibration(
         recovery_rate: probability that a previously failed locus calibrates again.
     """
     rng = np.random.default_rng(seed)
-    qubits = {name: _drift_qubit(q, rng, step) for name, q in sorted(data.qubits.items())}
+    t_prx = data.durations.get("prx", 0.0)
+    qubits = {name: _drift_qubit(q, rng, step, t_prx) for name, q in sorted(data.qubits.items())}
     pairs = {key: _walk_fidelity(rng, f, 0.1 * step, PAIR_FIDELITY_BOUNDS)
              for key, f in sorted(data.pairs.items())}
     previously = set(data.failed)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from qstation.qpu.calibration import generate_calibration
 from qstation.qpu.drift import T1_BOUNDS, T2_BOUNDS, drift_calibration
 from qstation.qpu.registry import get_device
@@ -37,3 +39,24 @@ def test_failed_gates_leave_the_architecture_and_recover() -> None:
     assert tuple(locus.split(",")) not in loci
     healed = drift_calibration(failing, 2, failure_rate=0.0, recovery_rate=1.0)
     assert healed.failed == []
+
+
+def test_no_published_prx_fidelity_beats_its_coherence_limit() -> None:
+    from qstation.qpu.calibration import coherence_limit
+    from qstation.qpu.noise import average_fidelity, relaxation_ptm_trace
+    from qstation.qpu.registry import catalog
+
+    capped = 0
+    for spec in catalog().values():
+        cal = generate_calibration(spec, spec.calibration_seed)
+        t = cal.durations["prx"]
+        for _ in range(5):
+            for c in cal.qubits.values():
+                limit = coherence_limit(c.t1, c.t2, t)
+                # The noise model's own relaxation channel: no depolarizing rest is left.
+                model = average_fidelity(0.0, 2, relaxation_ptm_trace(c.t1, c.t2, t))
+                assert limit == pytest.approx(model, abs=1e-12)
+                assert c.prx_fidelity <= limit
+                capped += c.prx_fidelity == limit
+            cal = drift_calibration(cal, capped + 17, step=3.0)
+    assert capped > 0  # the catalog's draws include qubits that needed the cap
