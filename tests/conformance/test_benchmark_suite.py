@@ -211,10 +211,20 @@ def test_mirror_rb_matches_the_gate_fidelities(
     )
     cz = (4 * values["metrics.irb.cz.tgss.QB1__QB2.fidelity"] - 1) / 3
     predicted = (single * (0.75 + 0.25 * cz)) ** 2
-    decay = out["decay_rate"]
-    print("mirror RB:", out, "predicted decay", predicted)
-    polarizations = [out["polarizations"][d] for d in sorted(out["polarizations"], key=int)]
+    depths = sorted(out["polarizations"], key=int)
+    polarizations = [out["polarizations"][d] for d in depths]
     assert polarizations[0] > polarizations[-1] > 0.3, out  # it decays, and not to noise
-    # The gate count per layer is the model's soft spot: half the error is allowed besides
-    # the fit's own error bar (which ignores the spread between random circuits).
-    assert close(decay, predicted, floor=0.5 * (1 - predicted)), (decay, predicted)
+    # The decay per layer pair from a straight line through log(polarization): the suite's
+    # own fit of the same four points moved between 0.965 and 0.997 over seven runs whose
+    # polarizations agreed within 0.04, while the line gave 0.978-0.982.
+    decay = math.exp(_slope([int(d) / 2 for d in depths], [math.log(p) for p in polarizations]))
+    print("mirror RB:", out, "decay", decay, "predicted", predicted)
+    # The gate count per layer is the model's soft spot: a third of the error is allowed.
+    assert abs(decay - predicted) <= 0.35 * (1 - predicted), (decay, predicted)
+
+
+def _slope(xs: list[float], ys: list[float]) -> float:
+    """Least-squares slope of ``ys`` against ``xs``."""
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
+    return sxy / sum((x - mx) ** 2 for x in xs)
