@@ -90,6 +90,19 @@ def test_out_of_range_numbers_in_bodies_are_refused(harness: QaasHarness) -> Non
         assert reply.status_code < 500, reply.text
 
 
+def test_numbers_in_query_strings_are_plain_digits_in_range(harness: QaasHarness) -> None:
+    # str.isdigit() takes "³" and "٣" too; int() refuses the first. Neither may answer 500.
+    admin = harness.admin_headers
+    for cursor in ("³", "٣", "-1", str(2**63), str(10**30)):
+        reply = harness.http.get("/qstation/v1/jobs", params={"cursor": cursor}, headers=admin)
+        _is_iqm_error(reply, 400)
+    assert harness.http.get("/qstation/v1/jobs?cursor=12", headers=admin).status_code == 200
+    headers = _qaas_headers(harness)
+    for page in ("³", "٣", str(10**30)):
+        reply = harness.http.get("/qaas/api/v1/jobs", params={"page": page}, headers=headers)
+        _is_qaas_error(reply, 422)
+
+
 def test_nul_characters_are_refused(harness: QaasHarness) -> None:
     headers = _qaas_headers(harness)
     card = {

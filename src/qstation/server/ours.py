@@ -56,7 +56,9 @@ async def list_jobs(
     all_users: bool = Query(default=False, description="every user's jobs (admins)"),
 ) -> JobPage:
     """The caller's jobs (an admin's: everyone's, if asked), newest first, one page at a time."""
-    if cursor is not None and not cursor.isdigit():
+    # ASCII digits only: str.isdigit() also takes "³", which int() refuses; 18 digits fit
+    # the 64-bit sequence column on both databases.
+    if cursor is not None and not (cursor.isascii() and cursor.isdigit() and len(cursor) <= 18):
         raise BadRequest(f"invalid cursor {cursor!r}", error_code="INVALID_CURSOR")
     if all_users and not principal.is_admin:
         raise Forbidden("only an admin may list every user's jobs", error_code="FORBIDDEN")

@@ -94,7 +94,8 @@ def hash_api_key(key: str) -> str:
 def _key_id(api_key: str) -> int | None:
     prefix, _, rest = api_key.partition("_")
     key_id, _, _secret = rest.partition("_")
-    return int(key_id) if prefix == KEY_PREFIX and key_id.isdigit() else None
+    plain = key_id.isascii() and key_id.isdigit() and len(key_id) <= 18  # not "³", fits a bigint
+    return int(key_id) if prefix == KEY_PREFIX and plain else None
 
 
 async def _signing_key(request: Request, session: AsyncSession) -> str:

@@ -53,7 +53,8 @@ class PageRequest:
 def _positive(raw: str | None, name: str, default: int) -> int:
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or int(raw) < 1:
+    # ASCII digits only (str.isdigit() also takes "³"); nine fit any offset the database takes.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9) or int(raw) < 1:
         raise Unprocessable(f"{name} must be a positive integer, got {raw!r}")
     return int(raw)
 
