@@ -122,6 +122,15 @@ async def _no_receive() -> Message:
     return {"type": "http.disconnect"}
 
 
+def plain_int(raw: str, max_digits: int | None = None) -> int | None:
+    """``raw`` as a number when it is ASCII digits only (and at most ``max_digits`` of them,
+    for a number bound for the database's integer columns); otherwise None. ``str.isdigit``
+    alone also takes "³", which ``int`` refuses."""
+    if raw.isascii() and raw.isdigit() and (max_digits is None or len(raw) <= max_digits):
+        return int(raw)
+    return None
+
+
 def _escaped_nul(chunk: bytes) -> bool:
     """Whether a JSON body holds a ``\\u0000`` escape."""
     # Substring tests run at memory speed; the pattern, with its look-behind tried at every

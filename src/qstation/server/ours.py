@@ -23,6 +23,7 @@ from qstation.server.deps import (
     unit_of_work,
 )
 from qstation.server.errors import BadRequest, Forbidden
+from qstation.server.guard import plain_int
 from qstation.server.jobs import light
 from qstation.server.jobs.service import canonical_job_id, scope
 from qstation.store.repositories import JobRepository
@@ -56,16 +57,15 @@ async def list_jobs(
     all_users: bool = Query(default=False, description="every user's jobs (admins)"),
 ) -> JobPage:
     """The caller's jobs (an admin's: everyone's, if asked), newest first, one page at a time."""
-    # ASCII digits only: str.isdigit() also takes "³", which int() refuses; 18 digits fit
-    # the 64-bit sequence column on both databases.
-    if cursor is not None and not (cursor.isascii() and cursor.isdigit() and len(cursor) <= 18):
+    before_seq = None if cursor is None else plain_int(cursor, 18)  # fits a 64-bit seq
+    if cursor is not None and before_seq is None:
         raise BadRequest(f"invalid cursor {cursor!r}", error_code="INVALID_CURSOR")
     if all_users and not principal.is_admin:
         raise Forbidden("only an admin may list every user's jobs", error_code="FORBIDDEN")
     async with unit_of_work(state) as session:
         rows = await JobRepository(session).page(
             None if all_users else principal.owner, limit=limit + 1,
-            before_seq=int(cursor) if cursor else None,
+            before_seq=before_seq,
             status=status.value if status else None, quantum_computer=quantum_computer,
         )
     more = len(rows) > limit

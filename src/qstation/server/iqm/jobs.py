@@ -16,6 +16,7 @@ from qstation.server.deps import (
     unit_of_work,
 )
 from qstation.server.errors import BadRequest, NotImplementedOnTwin, PayloadTooLarge
+from qstation.server.guard import plain_int
 from qstation.server.iqm import runs
 from qstation.server.jobs import light
 from qstation.server.jobs.service import scope
@@ -26,7 +27,8 @@ JSON = "application/json"
 
 async def _read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
+    size = None if declared is None else plain_int(declared)
+    if size is not None and size > limit:
         raise PayloadTooLarge(f"request body of {declared} bytes is over the {limit}-byte limit")
     body = bytearray()
     async for chunk in request.stream():

@@ -26,6 +26,7 @@ from qstation.schemas.qaas_v1 import Role, TokenResponse
 from qstation.server.auth.tokens import hash_password, verify_password
 from qstation.server.deps import AppState, unit_of_work
 from qstation.server.errors import Forbidden, Unauthorized
+from qstation.server.guard import plain_int
 from qstation.store.auth_orm import AuthTokenRow
 from qstation.store.auth_repositories import TokenRepository
 from qstation.store.qaas_orm import QaasApiKeyRow
@@ -94,8 +95,7 @@ def hash_api_key(key: str) -> str:
 def _key_id(api_key: str) -> int | None:
     prefix, _, rest = api_key.partition("_")
     key_id, _, _secret = rest.partition("_")
-    plain = key_id.isascii() and key_id.isdigit() and len(key_id) <= 18  # not "³", fits a bigint
-    return int(key_id) if prefix == KEY_PREFIX and plain else None
+    return plain_int(key_id, 18) if prefix == KEY_PREFIX else None  # fits a bigint
 
 
 async def _signing_key(request: Request, session: AsyncSession) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import Request
 
 from qstation.schemas.qaas_v1 import NO_PAGE
+from qstation.server.guard import plain_int
 from qstation.server.qaas.errors import Unprocessable
 
 DEFAULT_PER_PAGE = 50
@@ -53,10 +54,10 @@ class PageRequest:
 def _positive(raw: str | None, name: str, default: int) -> int:
     if raw is None or raw == "":
         return default
-    # ASCII digits only (str.isdigit() also takes "³"); nine fit any offset the database takes.
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9) or int(raw) < 1:
+    value = plain_int(raw, 9)  # nine digits fit any offset the database takes
+    if value is None or value < 1:
         raise Unprocessable(f"{name} must be a positive integer, got {raw!r}")
-    return int(raw)
+    return value
 
 
 def parse_flag(raw: str | None, name: str) -> bool:
