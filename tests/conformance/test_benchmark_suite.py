@@ -163,14 +163,37 @@ def test_interleaved_rb_and_eplg_match_the_cz_fidelities(
     # Eight runs at these sizes read 0.9916-0.9928 (mean 0.9923) against a published 0.9927:
     # the fit's free offset moves the estimate by more than its reported error.
     assert close(cz, expected, floor=0.3 * (1 - expected)), (cz, expected)
-    # EPLG completes; at this size (5 circuits per depth) its per-pair direct-RB fits are too
-    # unstable to compare (one pair read 0.99 and 0.80 in two runs), so only the layer figures
-    # are checked for sanity.
+    # EPLG: direct RB on each pair of the chain QB1-QB2-QB5-QB4, QB1-QB2 and QB5-QB4 side by
+    # side, then QB2-QB5. A layer is a random single-qubit Clifford on each qubit (1.625 native
+    # r gates on average, as in mirror RB) and a CZ; the suite reports 1 - 15/16 (1 - p) per
+    # pair, p the decay of the polarization.
     eplg = runner.scenario(bench_venv, SCRIPT, "eplg")
-    (layer,) = by_qubits(eplg, "layer_fidelity").values()
-    assert 0.5 < layer["value"] <= 1.0
+    pairs = by_qubits(eplg, "average_gate_fidelity")
+    predicted = {pair: _direct_rb_fidelity(values, pair) for pair in ((0, 1), (1, 4), (4, 3))}
+    print("EPLG:", eplg, "predicted", predicted)
+    for pair, expected in predicted.items():
+        measured = pairs[str(pair)]["value"]
+        # Sixteen runs read 0.54 of the error low at worst (QB5-QB4) and 0.19 high: the pairs
+        # played side by side also idle at the barriers while the other pair's Clifford
+        # finishes, which the prediction leaves out.
+        error = 1 - expected
+        assert expected - 0.75 * error <= measured <= expected + 0.35 * error, (
+            pair, measured, expected)
+    # The error per layered gate: sixteen runs read 0.0120-0.0146 against 0.0118.
     (per_layer,) = by_qubits(eplg, "eplg").values()
-    assert 0.0 < per_layer["value"] < 0.2
+    expected_eplg = 1 - math.prod(predicted.values()) ** (1 / len(predicted))
+    assert abs(per_layer["value"] - expected_eplg) <= 0.4 * expected_eplg, (
+        per_layer, expected_eplg)
+
+
+def _direct_rb_fidelity(values: dict[str, float], pair: tuple[int, int]) -> float:
+    """The fidelity EPLG's direct RB should report for one layer on ``pair`` (0-based)."""
+    names = [f"QB{q + 1}" for q in pair]
+    single = math.prod(
+        (2 * values[f"metrics.rb.prx.drag_gaussian.{q}.fidelity"] - 1) ** 1.625 for q in names)
+    a, b = sorted(names, key=lambda q: int(q[2:]))
+    cz = (4 * values[f"metrics.irb.cz.tgss.{a}__{b}.fidelity"] - 1) / 3
+    return 1 - (1 - single * cz) * 15 / 16
 
 
 def test_qiskit_experiments_through_the_official_adapter(
