@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 
 from qstation import heap
 
@@ -26,3 +27,48 @@ def test_settle_collects_garbage_and_exempts_the_survivors() -> None:
     finally:
         gc.unfreeze()
     assert sum(isinstance(o, Node) for o in gc.get_objects()) == len(kept)
+
+
+def test_paused_keeps_the_collector_off_until_the_last_pause_ends() -> None:
+    assert gc.isenabled()
+    with heap.paused():
+        assert not gc.isenabled()
+        with heap.paused():  # nested, as a parse inside a build
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_overlapping_pauses_in_threads_end_with_the_last() -> None:
+    first_in, second_out = threading.Event(), threading.Event()
+
+    def other() -> None:
+        with heap.paused():
+            first_in.set()
+            second_out.wait(10)
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    assert first_in.wait(10)
+    with heap.paused():
+        pass
+    assert not gc.isenabled()  # the other thread's pause still holds
+    second_out.set()
+    thread.join(10)
+    assert gc.isenabled()
+
+
+def test_paused_leaves_a_disabled_collector_disabled_and_survives_errors() -> None:
+    gc.disable()
+    try:
+        with heap.paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    try:
+        with heap.paused():
+            raise ValueError("boom")
+    except ValueError:
+        pass
+    assert gc.isenabled()

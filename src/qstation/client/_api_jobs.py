@@ -9,6 +9,7 @@ from uuid import UUID
 
 from pydantic import TypeAdapter
 
+from qstation import heap
 from qstation.client._errors import APIError, JobError, NotFoundError
 from qstation.client._pulse import (
     Protobuf,
@@ -165,7 +166,8 @@ class JobsAPI(ServerBase):
             NotFoundError: no such job, or it has not completed.
         """
         body = self._request("GET", job_path(job_id, "/artifacts/measurements")).content
-        return _MEASUREMENTS.validate_json(body)
+        with heap.paused():
+            return _MEASUREMENTS.validate_json(body)
 
     def get_job_artifact_measurement_counts(self, job_id: str | UUID) -> list[MeasurementCounts]:
         """Per circuit, the counts of each bitstring.

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from uuid import UUID
 
+from qstation import heap
 from qstation.client._errors import CircuitValidationError
 from qstation.client.models import NATIVE_OPERATIONS, Circuit, Instruction
 from qstation.schemas import iqm_v1 as wire
@@ -114,7 +115,8 @@ def build_request(
     Raises:
         CircuitValidationError: a circuit or an option is invalid.
     """
-    checked = [as_circuit(c) for c in circuits]
+    with heap.paused():  # a large job is tens of thousands of models, none of them garbage
+        checked = [as_circuit(c) for c in circuits]
     if not checked:
         raise CircuitValidationError("submit at least one circuit")
     for circuit in checked:

@@ -13,6 +13,7 @@ from qiskit.circuit import Parameter, QuantumCircuit
 from qiskit.providers import BackendV2, Options
 from qiskit.transpiler import Target
 
+from qstation import heap
 from qstation.adapters.qiskit._convert import creg_layout, to_native
 from qstation.adapters.qiskit._result import Experiment
 from qstation.adapters.qiskit.job import IQMJob
@@ -104,7 +105,8 @@ class IQMBackendBase(BackendV2):  # type: ignore[misc]
         merged = {**self.options.__dict__, **options}
         circuits = [run_input] if isinstance(run_input, QuantumCircuit) else list(run_input)
         circuits = bind_parameters(circuits, merged.pop("parameter_binds"))
-        native = [to_native(c, self.architecture) for c in circuits]
+        with heap.paused():
+            native = [to_native(c, self.architecture) for c in circuits]
         experiments = [Experiment(c.name, creg_layout(c), dict(c.metadata or {}))
                        for c in circuits]
         request = {k: merged[k] for k in _REQUEST_OPTIONS if merged.get(k) is not None}

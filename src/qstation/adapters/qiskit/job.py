@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from qiskit.providers import JobError, JobStatus, JobTimeoutError, JobV1
 from qiskit.result import Result
 
+from qstation import heap
 from qstation.adapters.qiskit._result import (
     Experiment,
     experiments_from_request,
@@ -187,8 +188,9 @@ class IQMJob(JobV1):  # type: ignore[misc]
             request = run.metadata.request or self._backend._payload(job)
             experiments = experiments_from_request(request)
         backend = self._backend
-        return to_qiskit_result(
-            run, experiments, backend_name=backend.name,
-            backend_version=str(backend.backend_version),
-            calibration_set_id=backend.architecture.calibration_set_id,
-        )
+        with heap.paused():
+            return to_qiskit_result(
+                run, experiments, backend_name=backend.name,
+                backend_version=str(backend.backend_version),
+                calibration_set_id=backend.architecture.calibration_set_id,
+            )

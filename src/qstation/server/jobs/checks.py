@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
+from qstation import heap
 from qstation.qpu.durations import circuit_duration
 from qstation.qpu.validate import CircuitValidationError, Compiler, RawInstruction
 from qstation.schemas.iqm_v1 import CircuitJobRequest
@@ -85,7 +86,8 @@ def check(body: bytes, limits: Limits, cal: Calibration | None) -> Checked | Ref
     Refusals are returned rather than raised, so that they cross a process boundary whole.
     """
     try:
-        return _check(body, limits, cal)
+        with heap.paused():
+            return _check(body, limits, cal)
     except BadRequest as err:
         return Refusal(err.message, err.error_code)
 
