@@ -56,3 +56,20 @@ def test_a_refused_submission_leaves_neither_job_nor_charge(
         usage = _today(client)
         assert (usage["jobs_today"], usage["shots_today"]) == (1, 60)
         assert len(client.get("/qstation/v1/jobs").json()["items"]) == 1
+
+
+@pytest.mark.parametrize("database", DATABASES)
+def test_the_unfinished_jobs_limit_counts_the_job_just_stored(
+    database: str, tmp_path: Path
+) -> None:
+    # Timeslot jobs wait for a booking that nobody made: they stay unfinished.
+    with client_on(database, tmp_path, max_queued_jobs=1) as client:
+        url = SUBMIT + "?use_timeslot=true"
+        assert client.post(url, json=job(bell("QB1", "QB3"), shots=10)).status_code == 200
+        refused = client.post(url, json=job(bell("QB1", "QB3"), shots=10))
+        assert refused.status_code == 429
+        assert refused.json()["error_code"] == "QUOTA_EXCEEDED"
+        assert "unfinished" in refused.json()["message"]
+        assert int(refused.headers["Retry-After"]) >= 1
+        usage = _today(client)
+        assert (usage["jobs_today"], usage["shots_today"]) == (1, 10)

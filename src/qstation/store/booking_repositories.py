@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from qstation.store import orm
 from qstation.store.booking_orm import BOOKINGS, USAGE_DAYS
-from qstation.store.enqueue import Charge, ledger_charge
 from qstation.store.repositories import Connectable
 
 JOBS = orm.JOBS
@@ -87,17 +86,6 @@ class UsageRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    async def charge(self, owner: str, day: str, jobs: int, shots: int) -> tuple[int, int]:
-        """Add to ``owner``'s day and return the day's new totals ``(jobs, shots)``.
-
-        On PostgreSQL the upsert locks the ledger row until commit, which serialises one
-        user's concurrent submissions: quota checks made after it see the others' jobs.
-        """
-        conn = await self.session.connection()
-        stmt = ledger_charge(conn.dialect.name)
-        row = (await conn.execute(stmt, Charge(owner, day, jobs, shots).params())).one()
-        return int(row[0]), int(row[1])
 
     async def active_jobs(self, owner: str | None) -> int:
         """Jobs of ``owner`` that are waiting or processing."""

@@ -34,7 +34,7 @@ class Charge(NamedTuple):
 
 
 _ledger_charges: dict[str, Any] = {}
-_enqueue_statements: dict[tuple[tuple[str, ...], bool], Any] = {}
+_enqueue_statements: dict[tuple[str, ...], Any] = {}
 
 
 def ledger_charge(dialect: str) -> Any:
@@ -82,14 +82,14 @@ def mark_arrays(marks: Sequence[tuple[str, float]]) -> dict[str, list[Any]]:
     return {"mark_statuses": [m[0] for m in marks], "mark_times": [m[1] for m in marks]}
 
 
-def enqueue_statement(columns: tuple[str, ...], charged: bool) -> Any:
-    """PostgreSQL: a job's row, its timeline marks, its FIFO position and, if ``charged``,
-    its charge to the ledger (:class:`Charge`'s parameters), in one statement.
+def enqueue_statement(columns: tuple[str, ...]) -> Any:
+    """PostgreSQL: a job's row, its timeline marks and its charge to the ledger
+    (:class:`Charge`'s parameters) in one statement, which returns the job's ``seq``, its
+    FIFO position and the day's new shot total of its owner.
 
     The position is read in the statement's snapshot, like a count run just before the insert.
     """
-    key = (columns, charged)
-    if key not in _enqueue_statements:
+    if columns not in _enqueue_statements:
         job = (
             insert(JOBS)
             .values({c: bindparam(c, type_=JOBS.c[c].type) for c in columns})
@@ -97,6 +97,7 @@ def enqueue_statement(columns: tuple[str, ...], charged: bool) -> Any:
             .cte("job")
         )
         marked = marks_cte(job, bindparam("source", type_=String()))
+        charged = ledger_charge("postgresql").cte("charged")
         ahead = JOBS.alias("ahead")
         position = (
             select(func.count())
@@ -108,9 +109,11 @@ def enqueue_statement(columns: tuple[str, ...], charged: bool) -> Any:
             )
             .scalar_subquery()
         )
-        stmt = select(job.c.seq, position).add_cte(marked)
-        if charged:
-            # A data-modifying CTE runs whether or not the query reads it.
-            stmt = stmt.add_cte(ledger_charge("postgresql").cte("charged"))
-        _enqueue_statements[key] = stmt
-    return _enqueue_statements[key]
+        # One row each, the job's and the owner's day in the ledger: joined on nothing.
+        stmt = (
+            select(job.c.seq, position, charged.c.shots)
+            .select_from(job.join(charged, true()))
+            .add_cte(marked)
+        )
+        _enqueue_statements[columns] = stmt
+    return _enqueue_statements[columns]

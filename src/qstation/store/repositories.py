@@ -149,23 +149,23 @@ class JobRepository:
 
     async def enqueue(
         self, fields: dict[str, Any], source: str, marks: Sequence[tuple[str, float]],
-        charge: Charge | None = None,
-    ) -> tuple[int, int | None]:
+        charge: Charge,
+    ) -> tuple[int, int | None, int]:
         """Insert a job and its first timeline ``marks``, and add ``charge`` to the usage
-        ledger; returns its ``seq`` and, on PostgreSQL (where it costs no extra round trip),
-        its FIFO position. On PostgreSQL this is one statement, atomic by itself."""
+        ledger; returns its ``seq``, on PostgreSQL (where it costs no extra round trip) its
+        FIFO position, and its owner's new shot total of the day. On PostgreSQL this is one
+        statement, atomic by itself; there the ledger's upsert locks the owner's day until
+        commit, which serialises one owner's concurrent submissions."""
         conn = await self.session.connection()
         if conn.dialect.name != "postgresql":
             seq = await self.add(fields)
             await self.add_events(fields["id"], source, marks)
-            if charge is not None:
-                await conn.execute(ledger_charge(conn.dialect.name), charge.params())
-            return seq, None
+            day = (await conn.execute(ledger_charge(conn.dialect.name), charge.params())).one()
+            return seq, None, int(day[1])
         params = {**fields, "source": source, "qc": fields["quantum_computer"],
-                  **mark_arrays(marks), **(charge.params() if charge else {})}
-        stmt = enqueue_statement(tuple(fields), charge is not None)
-        row = (await conn.execute(stmt, params)).one()
-        return int(row[0]), int(row[1])
+                  **mark_arrays(marks), **charge.params()}
+        row = (await conn.execute(enqueue_statement(tuple(fields)), params)).one()
+        return int(row[0]), int(row[1]), int(row[2])
 
     async def add_event(
         self, job_id: str, source: str, status: str, ts: float | None = None

@@ -211,14 +211,12 @@ class JobService:
         Raises:
             QuotaExceeded: the owner's quota refuses it (the transaction must roll back).
         """
-        repo = JobRepository(session)
         marks = [*stages.marks, ("pending_execution", time.time())]
-        if self.quotas.enforced:
-            placed = await repo.enqueue(fields, SERVER, marks)
-            await self.quotas.charge(session, owner, shots, executions)
-            return placed
         charge = self.quotas.entry(owner, shots, executions)
-        return await repo.enqueue(fields, SERVER, marks, charge)
+        seq, position, shots_today = await JobRepository(session).enqueue(
+            fields, SERVER, marks, charge)
+        await self.quotas.check(session, owner, charge, shots_today)
+        return seq, position
 
     async def get(self, session: Connectable, job_id: str, owner: str | None = None) -> JobRecord:
         """A job visible to ``owner`` (None: every job).

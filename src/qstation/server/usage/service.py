@@ -52,8 +52,8 @@ class QuotaService:
         return s.max_shots_per_day is not None or s.max_queued_jobs is not None
 
     def entry(self, owner: str | None, shots: int, n_circuits: int) -> Charge:
-        """The ledger entry of a submission charged now, for a store that writes it along
-        with the job (only where no limit is :attr:`enforced`)."""
+        """The ledger entry of a submission charged now; the store writes it along with the
+        job, and :meth:`check` judges the day's totals it returns."""
         return Charge(owner or "", utc_day(time.time())[0], 1, shots * n_circuits)
 
     def limits(self) -> QuotaLimits:
@@ -62,31 +62,31 @@ class QuotaService:
         return QuotaLimits(max_queued_jobs=s.max_queued_jobs,
                            max_shots_per_day=s.max_shots_per_day)
 
-    async def charge(
-        self, session: AsyncSession, owner: str | None, shots: int, n_circuits: int
+    async def check(
+        self, session: AsyncSession, owner: str | None, charge: Charge, shots_today: int
     ) -> None:
-        """Charge a job just stored in ``session``; refuse it if that breaks a quota.
+        """Refuse a job just stored and charged in ``session`` if that breaks a quota.
+
+        ``shots_today`` is the owner's day total with the job's ``charge`` in it. The charge
+        came first: on PostgreSQL it locks the owner's day, so the count of unfinished jobs
+        made here sees every concurrent submission of the owner that committed before.
 
         Raises:
             QuotaExceeded: the owner has too many unfinished jobs, or the day's shots would
                 exceed the limit (the caller's transaction must roll back).
         """
-        now = time.time()
-        day, day_start = utc_day(now)
-        usage = UsageRepository(session)
-        # The upsert comes first: on PostgreSQL it serialises the owner's submissions.
-        _, shots_today = await usage.charge(owner or "", day, 1, shots * n_circuits)
         s = self.settings
         if s.max_shots_per_day is not None and shots_today > s.max_shots_per_day:
-            tomorrow = day_start + timedelta(days=1).total_seconds()
+            now = time.time()
+            tomorrow = utc_day(now)[1] + timedelta(days=1).total_seconds()
             raise QuotaExceeded(
-                f"daily shot quota exceeded: this job's {shots * n_circuits} shots (shots x "
+                f"daily shot quota exceeded: this job's {charge.shots} shots (shots x "
                 f"circuits) would bring today's total to {shots_today}, over the limit of "
                 f"{s.max_shots_per_day}; the quota resets at 00:00 UTC",
                 retry_after=int(tomorrow - now) + 1,
             )
         if s.max_queued_jobs is not None:
-            active = await usage.active_jobs(owner)
+            active = await UsageRepository(session).active_jobs(owner)
             if active > s.max_queued_jobs:
                 raise QuotaExceeded(
                     f"too many unfinished jobs: at most {s.max_queued_jobs} may be waiting or "
