@@ -110,21 +110,20 @@ def test_other_methods_on_a_light_path_reach_fastapi(test_client: Any) -> None:
 def test_a_finished_jobs_view_from_light_lookups_is_the_one_built_in_a_session(
     any_client: Any,
 ) -> None:
-    test_client = any_client
-    state = test_client.app.state.qstation
-    completed = _done(test_client)
-    waiting = test_client.post(  # a timeslot job without a booking waits: cancel it there
+    state = any_client.app.state.qstation
+    completed = _done(any_client)
+    waiting = any_client.post(  # a timeslot job without a booking waits: cancel it there
         "/api/v1/jobs/star-5/circuit?use_timeslot=true", json=job(bell("QB1", "QB3"), shots=10)
     ).json()["id"]
-    assert test_client.post(f"/api/v1/jobs/{waiting}/cancel").status_code == 204
+    assert any_client.post(f"/api/v1/jobs/{waiting}/cancel").status_code == 204
     for job_id, status in ((completed, "completed"), (waiting, "cancelled")):
         state.jobs.views.forget(job_id)
-        light_text = test_client.portal.call(
+        light_text = any_client.portal.call(
             light.finished_view, state.jobs, state.light, job_id, None
         )
         assert light_text is not None and json.loads(light_text)["status"] == status
         state.jobs.views.forget(job_id)  # the status GET below builds it in a session
-        full = test_client.get(f"/api/v1/jobs/{job_id}")
+        full = any_client.get(f"/api/v1/jobs/{job_id}")
         assert full.status_code == 200 and full.text == light_text
-    assert test_client.portal.call(light.finished_view, state.jobs, state.light, waiting, "x") \
+    assert any_client.portal.call(light.finished_view, state.jobs, state.light, waiting, "x") \
         is None  # another owner's job: the full path refuses it
