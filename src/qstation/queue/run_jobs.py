@@ -49,9 +49,7 @@ def run_pulse_job(
     except ValueError as err:  # the engine's PulseError: what it cannot simulate, and why
         raise JobFailed(str(err), "PULSE_SIMULATION_FAILED") from err
     # Results are assembled and serialized as the sweep runs: post-processing ends with it.
-    ended = stages.mark("execution_ended")
-    stages.mark("post_processing_started", ended)
-    stages.mark("post_processing_ended", ended)
+    stages.mark("post_processing_ended", stages.end_execution())
     return Outcome(
         measurements=results.measurements,
         counts=results.counts,

@@ -108,7 +108,7 @@ def run_circuit_job(
         measurements.append(bits)
         counts.append({"measurement_keys": keys, "counts": counts_of(keys, bits)})
         on_progress(index + 1)
-    stages.mark("post_processing_started", stages.mark("execution_ended"))
+    stages.end_execution()
     outcome = Outcome(
         measurements=orjson.dumps(measurements, option=orjson.OPT_SERIALIZE_NUMPY).decode(),
         counts=orjson.dumps(counts).decode(),

@@ -61,3 +61,10 @@ class Stages:
         ts = time.time() if ts is None else ts
         self.marks.append((stage, ts))
         return ts
+
+    def end_execution(self) -> float:
+        """Mark the end of execution and, at the same instant, post-processing pending and
+        started: a worker post-processes a job's results at once. Returns the timestamp."""
+        ended = self.mark("execution_ended")
+        self.mark("post_processing_pending", ended)
+        return self.mark("post_processing_started", ended)
