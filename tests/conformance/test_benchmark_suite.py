@@ -10,6 +10,7 @@ optimistic (RB fits report only the fit's error, not the sequence-to-sequence sp
 from __future__ import annotations
 
 import math
+import statistics
 import subprocess
 from collections.abc import Iterator
 from typing import Any
@@ -99,10 +100,19 @@ def test_coherence_benchmark_on_a_whole_20_qubit_chip_recovers_t2_echo(
     values = published(bench_url, "lattice-20")
     found = by_qubits(runner.scenario(bench_venv, SCRIPT, "coherence_t2_echo_wide"), "T2_echo")
     assert len(found) == 20
+    ratios = []
     for index, obs in found.items():
         q = f"QB{int(index.strip('[]')) + 1}"
         expected = values[f"characterization.model.{q}.t2_echo_time"]
-        assert close(obs, expected, floor=0.10 * expected), (q, obs, expected)
+        ratios.append(obs["value"] / expected)
+        # Twenty comparisons in one run: at three of the fit's errors, one run in twenty
+        # fails by chance alone (with 12 delays, one CI run did at 3.8 errors, and one of 35
+        # runs here at 4.3; with 24, the largest of 240 readings was 2.6). Four errors, or
+        # 10 %: an echo that did not refocus would read T2*, 25-50 % below.
+        bound = max(4 * obs["uncertainty"], 0.10 * expected)
+        assert abs(obs["value"] - expected) <= bound, (q, obs, expected)
+    # The chip as a whole reads its published echo times (twelve runs: 0.982-1.026).
+    assert abs(statistics.mean(ratios) - 1) <= 0.06, ratios
 
 
 def test_ghz_fidelity_matches_the_cz_fidelities(
