@@ -70,9 +70,23 @@ def by_qubits(observations: list[dict[str, Any]], name: str) -> dict[str, dict[s
     return {o["qubits"]: o for o in observations if o["name"] == name}
 
 
-def close(measured: dict[str, Any], expected: float, floor: float = 0.0) -> bool:
-    """Within three of the benchmark's standard errors (or ``floor``, if larger)."""
-    return abs(measured["value"] - expected) <= max(3 * (measured["uncertainty"] or 0), floor)
+def close(
+    measured: dict[str, Any], expected: float, floor: float = 0.0, sigmas: float = 3
+) -> bool:
+    """Within ``sigmas`` of the benchmark's standard errors (or ``floor``, if larger)."""
+    bound = max(sigmas * (measured["uncertainty"] or 0), floor)
+    return abs(measured["value"] - expected) <= bound
+
+
+def prx_polarization(values: dict[str, float], qubit: str) -> float:
+    """The polarization a published prx fidelity leaves per gate on ``qubit``: 2F - 1."""
+    return 2 * values[f"metrics.rb.prx.drag_gaussian.{qubit}.fidelity"] - 1
+
+
+def cz_polarization(values: dict[str, float], a: str, b: str) -> float:
+    """The polarization a published CZ fidelity leaves per gate on ``a``-``b``: (4F - 1)/3."""
+    a, b = sorted((a, b), key=lambda q: int(q[2:]))
+    return (4 * values[f"metrics.irb.cz.tgss.{a}__{b}.fidelity"] - 1) / 3
 
 
 def test_coherence_benchmark_recovers_t1_and_t2_echo(
@@ -109,8 +123,7 @@ def test_coherence_benchmark_on_a_whole_20_qubit_chip_recovers_t2_echo(
         # fails by chance alone (with 12 delays, one CI run did at 3.8 errors, and one of 35
         # runs here at 4.3; with 24, the largest of 240 readings was 2.6). Four errors, or
         # 10 %: an echo that did not refocus would read T2*, 25-50 % below.
-        bound = max(4 * obs["uncertainty"], 0.10 * expected)
-        assert abs(obs["value"] - expected) <= bound, (q, obs, expected)
+        assert close(obs, expected, floor=0.10 * expected, sigmas=4), (q, obs, expected)
     # The chip as a whole reads its published echo times (twelve runs: 0.982-1.026).
     assert abs(statistics.mean(ratios) - 1) <= 0.06, ratios
 
@@ -198,12 +211,9 @@ def test_interleaved_rb_and_eplg_match_the_cz_fidelities(
 
 def _direct_rb_fidelity(values: dict[str, float], pair: tuple[int, int]) -> float:
     """The fidelity EPLG's direct RB should report for one layer on ``pair`` (0-based)."""
-    names = [f"QB{q + 1}" for q in pair]
-    single = math.prod(
-        (2 * values[f"metrics.rb.prx.drag_gaussian.{q}.fidelity"] - 1) ** 1.625 for q in names)
-    a, b = sorted(names, key=lambda q: int(q[2:]))
-    cz = (4 * values[f"metrics.irb.cz.tgss.{a}__{b}.fidelity"] - 1) / 3
-    return 1 - (1 - single * cz) * 15 / 16
+    a, b = (f"QB{q + 1}" for q in pair)
+    single = (prx_polarization(values, a) * prx_polarization(values, b)) ** 1.625
+    return 1 - (1 - single * cz_polarization(values, a, b)) * 15 / 16
 
 
 def test_qiskit_experiments_through_the_official_adapter(
@@ -238,11 +248,8 @@ def test_mirror_rb_matches_the_gate_fidelities(
     # of the layers. The fit's unit of depth is a layer and its mirror image: two layers.
     # Polarisation per gate: 2F-1 for one qubit, (4F-1)/3 for two.
     gates_per_qubit = 1.625 + 0.75
-    single = math.prod(
-        (2 * values[f"metrics.rb.prx.drag_gaussian.{q}.fidelity"] - 1) ** gates_per_qubit
-        for q in ("QB1", "QB2")
-    )
-    cz = (4 * values["metrics.irb.cz.tgss.QB1__QB2.fidelity"] - 1) / 3
+    single = (prx_polarization(values, "QB1") * prx_polarization(values, "QB2")) ** gates_per_qubit
+    cz = cz_polarization(values, "QB1", "QB2")
     predicted = (single * (0.75 + 0.25 * cz)) ** 2
     depths = sorted(out["polarizations"], key=int)
     polarizations = [out["polarizations"][d] for d in depths]
@@ -250,14 +257,9 @@ def test_mirror_rb_matches_the_gate_fidelities(
     # The decay per layer pair from a straight line through log(polarization): the suite's
     # own fit of the same four points moved between 0.965 and 0.997 over seven runs whose
     # polarizations agreed within 0.04, while the line gave 0.978-0.982.
-    decay = math.exp(_slope([int(d) / 2 for d in depths], [math.log(p) for p in polarizations]))
+    line = statistics.linear_regression([int(d) / 2 for d in depths],
+                                        [math.log(p) for p in polarizations])
+    decay = math.exp(line.slope)
     print("mirror RB:", out, "decay", decay, "predicted", predicted)
     # The gate count per layer is the model's soft spot: a third of the error is allowed.
     assert abs(decay - predicted) <= 0.35 * (1 - predicted), (decay, predicted)
-
-
-def _slope(xs: list[float], ys: list[float]) -> float:
-    """Least-squares slope of ``ys`` against ``xs``."""
-    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
-    return sxy / sum((x - mx) ** 2 for x in xs)
