@@ -93,17 +93,27 @@ def test_coherence_benchmark_recovers_t1_and_t2_echo(
     runner: ScenarioRunner, bench_venv: ClientVenv, bench_url: str
 ) -> None:
     values = published(bench_url, "star-5")
-    for scenario, name, field in (
-        ("coherence_t1", "T1", "t1_time"),
-        ("coherence_t2_echo", "T2_echo", "t2_echo_time"),
+    # T1's shots are independent: its fit errors hold (twelve runs: each qubit within 5.2 %,
+    # mean ratios 0.978-1.011), and the mean is held within 5 %.
+    # An echo's shots share their delay's detuning draws; at three of its fit's errors, five
+    # comparisons failed about one run in thirty by chance alone (a CI run read QB3 at 3.1
+    # errors low; 36 runs here at 24 delays, largest 3.03 of 180). Four errors or 10 % per
+    # qubit, and the mean ratio within 12 % (36 runs: 0.905-1.037): an echo that did not
+    # refocus would read T2*, 25-50 % below.
+    for scenario, name, field, sigmas, mean_bound in (
+        ("coherence_t1", "T1", "t1_time", 3, 0.05),
+        ("coherence_t2_echo", "T2_echo", "t2_echo_time", 4, 0.12),
     ):
         found = by_qubits(runner.scenario(bench_venv, SCRIPT, scenario), name)
         print(name, {k: (v["value"], v["uncertainty"]) for k, v in found.items()})
         assert len(found) == 5
+        ratios = []
         for index, obs in found.items():
             q = f"QB{int(index.strip('[]')) + 1}"
             expected = values[f"characterization.model.{q}.{field}"]
-            assert close(obs, expected, floor=0.10 * expected), (q, name, obs, expected)
+            ratios.append(obs["value"] / expected)
+            assert close(obs, expected, floor=0.10 * expected, sigmas=sigmas), (q, name, obs)
+        assert abs(statistics.mean(ratios) - 1) <= mean_bound, (name, ratios)
 
 
 def test_coherence_benchmark_on_a_whole_20_qubit_chip_recovers_t2_echo(

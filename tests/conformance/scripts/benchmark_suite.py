@@ -169,7 +169,8 @@ def coherence_t1(ctx: Context) -> Any:
 
 
 def coherence_t2_echo(ctx: Context) -> Any:
-    return _coherence(ctx, "t2_echo")
+    # 24 delays, as for the whole chip: a delay's shots share its detuning draws.
+    return _coherence(ctx, "t2_echo", points=24)
 
 
 def coherence_t2_echo_wide(ctx: Context) -> Any:
