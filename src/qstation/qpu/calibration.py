@@ -7,13 +7,13 @@ served to clients, and the noise model of the simulator.
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from qstation.qpu.device import DeviceSpec
+from qstation.qpu.noise import average_fidelity, relaxation_ptm_trace
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def coherence_limit(t1: float, t2: float, duration: float) -> float:
     """Average fidelity of a single-qubit gate of ``duration`` that only loses coherence
     (relaxation at ``t1``, dephasing at the Ramsey time ``t2``). No published figure may beat
     it: the twin could not play such a gate, and its RB would read less than published."""
-    return (3.0 + math.exp(-duration / t1) + 2.0 * math.exp(-duration / t2)) / 6.0
+    return average_fidelity(0.0, 2, relaxation_ptm_trace(t1, t2, duration))
 
 
 def generate_calibration(spec: DeviceSpec, seed: int) -> CalibrationData:

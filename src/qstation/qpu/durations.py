@@ -10,9 +10,12 @@ start before the measurement whose ``feedback_key`` it reads has finished.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from qstation.qpu.calibration import CalibrationData
 from qstation.qpu.circuits import Op, Program
+
+if TYPE_CHECKING:  # the noise model, which calibration imports, imports this module
+    from qstation.qpu.calibration import CalibrationData
 
 #: Durations used when a calibration does not list an instruction (seconds).
 FALLBACK_DURATIONS: dict[str, float] = {

@@ -17,9 +17,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from qstation.qpu.calibration import CalibrationData
 from qstation.qpu.durations import FALLBACK_DURATIONS
+
+if TYPE_CHECKING:  # calibration uses this module's algebra for its coherence limit
+    from qstation.qpu.calibration import CalibrationData
 
 #: Default residual ZZ coupling on idle couplers when crosstalk is enabled (Hz).
 DEFAULT_ZZ_HZ = 20e3
