@@ -240,10 +240,11 @@ def test_qiskit_experiments_through_the_official_adapter(
         expected = values[f"characterization.model.QB1.{field}"]
         assert close(out[key], expected, floor=0.10 * expected), (key, out[key], expected)
     assert not any(key.endswith(".errors") for key in out), out
-    # StandardRB's error per native gate against the published prx fidelity; RB fits report
-    # only the fit's error, so a quarter of the infidelity is allowed besides.
+    # StandardRB's error per native gate against the published prx fidelity. Fourteen runs
+    # at these sizes read 0.945-1.077 of it with fit errors of about 3 %: RB fits report only
+    # the fit's error, so 15 % of the infidelity is allowed besides.
     infidelity = 1 - values["metrics.rb.prx.drag_gaussian.QB1.fidelity"]
-    assert close(out["StandardRB.EPG_r"], infidelity, floor=0.25 * infidelity), (
+    assert close(out["StandardRB.EPG_r"], infidelity, floor=0.15 * infidelity), (
         out["StandardRB.EPG_r"], infidelity)
 
 

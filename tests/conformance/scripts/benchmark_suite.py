@@ -192,7 +192,11 @@ def qiskit_experiments(ctx: Context) -> Any:
             [0], delays=[float(t) for t in np.linspace(1e-6, 45e-6, 25)], osc_freq=1e5
         ),
         "T2Hahn": T2Hahn([0], delays=[float(t) for t in np.linspace(0.0, 40e-6, 15)]),
-        "StandardRB": StandardRB([0], lengths=[1, 30, 80, 160], num_samples=6, seed=3),
+        # Sequences long enough for the decay to be fitted, not guessed: up to 160 Cliffords
+        # and 6 samples, runs read EPG_r from 0.4 to 1.7 times the published error.
+        "StandardRB": StandardRB(
+            [0], lengths=[1, 50, 100, 200, 400, 700], num_samples=20, seed=3
+        ),
     }
     # IQM's native single-qubit gate is Qiskit's "r", which qiskit-experiments' table of
     # gate error ratios does not list (its EPG step fails on any IQM backend): every gate of
