@@ -107,13 +107,7 @@ def test_coherence_benchmark_recovers_t1_and_t2_echo(
         found = by_qubits(runner.scenario(bench_venv, SCRIPT, scenario), name)
         print(name, {k: (v["value"], v["uncertainty"]) for k, v in found.items()})
         assert len(found) == 5
-        ratios = []
-        for index, obs in found.items():
-            q = f"QB{int(index.strip('[]')) + 1}"
-            expected = values[f"characterization.model.{q}.{field}"]
-            ratios.append(obs["value"] / expected)
-            assert close(obs, expected, floor=0.10 * expected, sigmas=sigmas), (q, name, obs)
-        assert abs(statistics.mean(ratios) - 1) <= mean_bound, (name, ratios)
+        _each_qubit_and_the_mean(found, values, field, sigmas, mean_bound)
 
 
 def test_coherence_benchmark_on_a_whole_20_qubit_chip_recovers_t2_echo(
@@ -124,18 +118,27 @@ def test_coherence_benchmark_on_a_whole_20_qubit_chip_recovers_t2_echo(
     values = published(bench_url, "lattice-20")
     found = by_qubits(runner.scenario(bench_venv, SCRIPT, "coherence_t2_echo_wide"), "T2_echo")
     assert len(found) == 20
+    # Twenty comparisons in one run: at three of the fit's errors, one run in twenty fails by
+    # chance alone (with 12 delays, one CI run did at 3.8 errors, and one of 35 runs here at
+    # 4.3; with 24, the largest of 240 readings was 2.6). Four errors, or 10 %: an echo that
+    # did not refocus would read T2*, 25-50 % below. The chip as a whole reads its published
+    # echo times (twelve runs: mean ratios 0.982-1.026), held within 6 %.
+    _each_qubit_and_the_mean(found, values, "t2_echo_time", sigmas=4, mean_bound=0.06)
+
+
+def _each_qubit_and_the_mean(
+    found: dict[str, dict[str, Any]], values: dict[str, float], field: str, sigmas: float,
+    mean_bound: float,
+) -> None:
+    """Each qubit's coherence time within ``sigmas`` of its fit's errors or 10 % of the
+    published ``field``, and the mean of measured/published within ``mean_bound`` of 1."""
     ratios = []
     for index, obs in found.items():
         q = f"QB{int(index.strip('[]')) + 1}"
-        expected = values[f"characterization.model.{q}.t2_echo_time"]
+        expected = values[f"characterization.model.{q}.{field}"]
         ratios.append(obs["value"] / expected)
-        # Twenty comparisons in one run: at three of the fit's errors, one run in twenty
-        # fails by chance alone (with 12 delays, one CI run did at 3.8 errors, and one of 35
-        # runs here at 4.3; with 24, the largest of 240 readings was 2.6). Four errors, or
-        # 10 %: an echo that did not refocus would read T2*, 25-50 % below.
-        assert close(obs, expected, floor=0.10 * expected, sigmas=4), (q, obs, expected)
-    # The chip as a whole reads its published echo times (twelve runs: 0.982-1.026).
-    assert abs(statistics.mean(ratios) - 1) <= 0.06, ratios
+        assert close(obs, expected, floor=0.10 * expected, sigmas=sigmas), (q, field, obs)
+    assert abs(statistics.mean(ratios) - 1) <= mean_bound, (field, ratios)
 
 
 def test_ghz_fidelity_matches_the_cz_fidelities(
