@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from qiskit import QuantumCircuit, transpile
 from qiskit_aer import AerSimulator
@@ -93,6 +95,31 @@ def test_retrieve_job_and_parameter_binds(ideal_url: str) -> None:
     counts = again.result(timeout=60).get_counts()
     assert counts == [{"0": 400}, {"1": 400}]
     assert again.status().name == "DONE" and again.error_message() is None
+
+
+def test_results_are_downloaded_and_converted_with_the_collector_off(ideal_url: str) -> None:
+    """The wait runs with the collector on (it may last minutes in a user's process); the
+    shots are downloaded and converted with it off, and it is on again afterwards."""
+    seen: list[tuple[str, bool]] = []
+
+    def record(response: httpx.Response) -> None:
+        seen.append((response.request.url.path, gc.isenabled()))
+
+    http = httpx.Client(event_hooks={"response": [record]}, timeout=60)
+    backend = IQMProvider(ideal_url, quantum_computer="lattice-20",
+                          http_client=http).get_backend()
+    circuits = [transpile(textbook.bell(), backend, seed_transpiler=1) for _ in range(3)]
+    job = backend.run(circuits, shots=200)
+    again = backend.retrieve_job(job.job_id())  # no experiments: the payload is read too
+    seen.clear()
+    assert gc.isenabled()
+    counts = again.result(timeout=60).get_counts()
+    assert gc.isenabled()
+    assert len(counts) == 3 and all(sum(c.values()) == 200 for c in counts)
+    shots = ("/artifacts/measurements", "/payload")
+    assert [on for path, on in seen if path.endswith(shots)] == [False, False]
+    assert all(on for path, on in seen if not path.endswith(shots))  # status, long-poll
+    http.close()
 
 
 def test_local_backend_matches_the_server(ideal_url: str) -> None:

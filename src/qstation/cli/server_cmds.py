@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import socket
 import subprocess
@@ -274,6 +275,10 @@ def worker(
     quiet: bool,
 ) -> None:
     """Run a worker that claims and executes jobs."""
+    # Before numpy loads OpenBLAS: its idle threads would otherwise spin for ~0.1 s after
+    # each product, one core busy for nothing while the API and the checker wait for CPU.
+    # An operator's own value wins.
+    os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
     from qstation.cli import _startup
     from qstation.cli._errors import safe_url
     from qstation.queue.notify import LocalNotifier, Notifier, NullNotifier

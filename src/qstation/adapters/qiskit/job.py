@@ -28,6 +28,7 @@ from qstation.client import JobTimeoutError as ClientTimeoutError
 
 if TYPE_CHECKING:
     from qstation.adapters.qiskit.backend import IQMBackendBase
+    from qstation.client import RunResult
 
 #: The one mapping from server job states to Qiskit's.
 _STATUS_MAP: dict[ServerStatus, JobStatus] = {
@@ -174,7 +175,11 @@ class IQMJob(JobV1):  # type: ignore[misc]
     def _fetch(self, timeout: float | None, cancel_after_timeout: bool) -> Result:
         job = self.handle
         try:
-            run = job.result(timeout=timeout)
+            job.wait(timeout)
+            # The shots are tens of thousands of lists, garbage only once converted: the
+            # collector stays off from their download until they are dropped (qstation.heap).
+            with heap.paused():
+                return self._converted(job.result(timeout=0))
         except ClientTimeoutError as err:
             if cancel_after_timeout:
                 job.cancel()
@@ -183,14 +188,15 @@ class IQMJob(JobV1):  # type: ignore[misc]
             raise IQMJobFailedError(err.message, err.error_code) from err
         except JobCancelledError as err:
             raise IQMJobCancelledError(str(err)) from err
+
+    def _converted(self, run: RunResult) -> Result:
         experiments = self._experiments
         if experiments is None:
-            request = run.metadata.request or self._backend._payload(job)
+            request = run.metadata.request or self._backend._payload(self.handle)
             experiments = experiments_from_request(request)
         backend = self._backend
-        with heap.paused():
-            return to_qiskit_result(
-                run, experiments, backend_name=backend.name,
-                backend_version=str(backend.backend_version),
-                calibration_set_id=backend.architecture.calibration_set_id,
-            )
+        return to_qiskit_result(
+            run, experiments, backend_name=backend.name,
+            backend_version=str(backend.backend_version),
+            calibration_set_id=backend.architecture.calibration_set_id,
+        )
