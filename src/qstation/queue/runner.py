@@ -62,6 +62,9 @@ def counts_of(keys: list[str], bits: dict[str, np.ndarray]) -> dict[str, int]:
     return {v.decode(): int(c) for v, c in zip(values, counts, strict=True)}
 
 
+# A job's requests, programs and shots are tens of thousands of containers, none of them
+# garbage until the job ends: collecting meanwhile only walks them again and again.
+@heap.paused()
 def run_circuit_job(
     job_id: str,
     payload: str,
@@ -77,22 +80,6 @@ def run_circuit_job(
         JobCancelled: cancellation was requested at a circuit boundary.
         JobFailed: a circuit cannot run, or heralding discarded every shot.
     """
-    # A job's requests, programs and shots are tens of thousands of containers, none of them
-    # garbage until the job ends: collecting meanwhile only walks them again and again.
-    with heap.paused():
-        return _run_circuits(job_id, payload, spec, calibration, executor, should_stop,
-                             on_progress)
-
-
-def _run_circuits(
-    job_id: str,
-    payload: str,
-    spec: DeviceSpec,
-    calibration: CalibrationData,
-    executor: Executor,
-    should_stop: Callable[[], bool],
-    on_progress: Callable[[int], None],
-) -> Outcome:
     stages = Stages()
     stages.mark("execution_started")
     request = load_circuit_job(payload)
