@@ -11,7 +11,9 @@ A client cannot do that to its caller's process, whose heap (Qiskit, the user's 
 be as large. There :func:`paused` keeps the collector off while the SDK builds or parses tens
 of thousands of containers at once (a 100-circuit job, its measurements): each 700 new
 containers start a young collection, and their survivors soon a full one, although none of
-them is garbage. Cycles made meanwhile are collected once the pause ends.
+them is garbage. Cycles made meanwhile are collected once the pause ends. The server's
+checker and the worker pause for the same reason while they check or run such a job: what
+:func:`settle` exempted stays out of sight, but the job's own containers are new.
 """
 
 from __future__ import annotations

@@ -105,21 +105,20 @@ def test_results_are_downloaded_and_converted_with_the_collector_off(ideal_url: 
     def record(response: httpx.Response) -> None:
         seen.append((response.request.url.path, gc.isenabled()))
 
-    http = httpx.Client(event_hooks={"response": [record]}, timeout=60)
-    backend = IQMProvider(ideal_url, quantum_computer="lattice-20",
-                          http_client=http).get_backend()
-    circuits = [transpile(textbook.bell(), backend, seed_transpiler=1) for _ in range(3)]
-    job = backend.run(circuits, shots=200)
-    again = backend.retrieve_job(job.job_id())  # no experiments: the payload is read too
-    seen.clear()
-    assert gc.isenabled()
-    counts = again.result(timeout=60).get_counts()
-    assert gc.isenabled()
+    with httpx.Client(event_hooks={"response": [record]}, timeout=60) as http:
+        backend = IQMProvider(ideal_url, quantum_computer="lattice-20",
+                              http_client=http).get_backend()
+        circuits = [transpile(textbook.bell(), backend, seed_transpiler=1) for _ in range(3)]
+        job = backend.run(circuits, shots=200)
+        again = backend.retrieve_job(job.job_id())  # no experiments: the payload is read too
+        seen.clear()
+        assert gc.isenabled()
+        counts = again.result(timeout=60).get_counts()
+        assert gc.isenabled()
     assert len(counts) == 3 and all(sum(c.values()) == 200 for c in counts)
     shots = ("/artifacts/measurements", "/payload")
     assert [on for path, on in seen if path.endswith(shots)] == [False, False]
     assert all(on for path, on in seen if not path.endswith(shots))  # status, long-poll
-    http.close()
 
 
 def test_local_backend_matches_the_server(ideal_url: str) -> None:
