@@ -21,8 +21,9 @@ def admin_url() -> str:
 
 
 @contextlib.contextmanager
-def fresh_database() -> Iterator[str]:
-    """Create an empty, migrated database; drop it afterwards. Yields its URL."""
+def fresh_database(revision: str | None = "head") -> Iterator[str]:
+    """Create an empty database migrated to ``revision`` (None: not at all); drop it
+    afterwards. Yields its URL."""
     import psycopg
     from sqlalchemy.engine import make_url
 
@@ -35,7 +36,8 @@ def fresh_database() -> Iterator[str]:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = base.set(database=name).render_as_string(hide_password=False)
     try:
-        migrate.upgrade(url)
+        if revision is not None:
+            migrate.upgrade(url, revision)
         yield url
     finally:
         with psycopg.connect(conninfo, autocommit=True) as conn:

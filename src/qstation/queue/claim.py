@@ -17,7 +17,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import LargeBinary, Text, and_, bindparam, exists, literal, or_, select, update
+from sqlalchemy import (
+    LargeBinary,
+    String,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import Connection
 
 from qstation.queue.liveness import dead_workers
@@ -46,7 +58,15 @@ class Claimed:
     started_at: float = 0.0
 
 
-JOBS, QCS = orm.JOBS, orm.QUANTUM_COMPUTERS
+JOBS, QCS, PAYLOADS = orm.JOBS, orm.QUANTUM_COMPUTERS, orm.JOB_PAYLOADS
+
+
+def _stored(column: Any) -> Any:
+    """A column of the claimed job's ``job_payloads`` row, as a scalar subquery."""
+    # The cast: SQLite compares the values RETURNING reads without their column's affinity,
+    # and would then scan job_payloads, whose primary key it uses for a text.
+    return select(column).where(PAYLOADS.c.job_id == cast(JOBS.c.id, String)).scalar_subquery()
+
 
 # Claimers wait for each other on the machines' rows (in one order, so no deadlock) rather
 # than skip them: a worker that finishes a job and claims its machine's next one in the same
@@ -157,9 +177,10 @@ def _claim_statement(dialect: str) -> Any:
             attempts=JOBS.c.attempts + 1,
         )
         .returning(
-            JOBS.c.id, JOBS.c.quantum_computer, JOBS.c.calibration_set_id, JOBS.c.payload,
-            JOBS.c.shots, JOBS.c.type, JOBS.c.definition, JOBS.c.use_timeslot,
-            JOBS.c.created_at,
+            JOBS.c.id, JOBS.c.quantum_computer, JOBS.c.calibration_set_id, JOBS.c.shots,
+            JOBS.c.type, JOBS.c.use_timeslot, JOBS.c.created_at,
+            # Subqueries: SQLite's RETURNING names no other table, but may hold these.
+            _stored(PAYLOADS.c.payload), _stored(PAYLOADS.c.definition),
         )
     )
     _claim_statements[dialect] = stmt
@@ -200,9 +221,10 @@ def _claim(
     # The timeline's execution entries come from started_at/finished_at (no extra writes).
     if row is None:
         return None
+    payload, definition = row[-2:]
     return Claimed(
-        row.id, row.quantum_computer, row.calibration_set_id, row.payload, row.shots,
-        row.type, row.definition, bool(row.use_timeslot), row.created_at, started_at=now,
+        row.id, row.quantum_computer, row.calibration_set_id, payload, row.shots,
+        row.type, definition, bool(row.use_timeslot), row.created_at, started_at=now,
     )
 
 

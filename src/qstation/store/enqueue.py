@@ -17,7 +17,17 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from qstation.store import orm
 from qstation.store.booking_orm import USAGE_DAYS
 
-JOBS, EVENTS = orm.JOBS, orm.JOB_EVENTS
+JOBS, EVENTS, PAYLOADS = orm.JOBS, orm.JOB_EVENTS, orm.JOB_PAYLOADS
+#: The fields of a new job stored in ``job_payloads`` rather than in its ``jobs`` row.
+PAYLOAD_FIELDS = ("payload", "definition")
+
+
+def split_fields(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A new job's ``fields`` as its ``jobs`` row and its ``job_payloads`` row."""
+    row = {k: v for k, v in fields.items() if k not in PAYLOAD_FIELDS}
+    stored = {"job_id": fields["id"], "payload": fields.get("payload", ""),
+              "definition": fields.get("definition")}
+    return row, stored
 
 
 class Charge(NamedTuple):
@@ -83,7 +93,8 @@ def mark_arrays(marks: Sequence[tuple[str, float]]) -> dict[str, list[Any]]:
 
 
 def enqueue_statement(columns: tuple[str, ...]) -> Any:
-    """PostgreSQL: a job's row, its timeline marks and its charge to the ledger
+    """PostgreSQL: a job's row (``columns`` of ``jobs``), its payload (the parameters
+    ``payload`` and ``definition``), its timeline marks and its charge to the ledger
     (:class:`Charge`'s parameters) in one statement, which returns the job's ``seq``, its
     FIFO position and the day's new shot total of its owner.
 
@@ -97,6 +108,11 @@ def enqueue_statement(columns: tuple[str, ...]) -> Any:
             .cte("job")
         )
         marked = marks_cte(job, bindparam("source", type_=String()))
+        stored = insert(PAYLOADS).from_select(
+            ["job_id", "payload", "definition"],
+            select(job.c.id, bindparam("payload", type_=PAYLOADS.c.payload.type),
+                   bindparam("definition", type_=PAYLOADS.c.definition.type)),
+        ).cte("stored")
         charged = ledger_charge("postgresql").cte("charged")
         ahead = JOBS.alias("ahead")
         position = (
@@ -113,7 +129,7 @@ def enqueue_statement(columns: tuple[str, ...]) -> Any:
         stmt = (
             select(job.c.seq, position, charged.c.shots)
             .select_from(job.join(charged, true()))
-            .add_cte(marked)
+            .add_cte(marked, stored)
         )
         _enqueue_statements[columns] = stmt
     return _enqueue_statements[columns]

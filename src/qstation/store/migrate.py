@@ -14,7 +14,8 @@ from qstation.store.db import DatabaseNotMigratedError, make_sync_engine
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def _config(url: str) -> Config:
+def alembic_config(url: str) -> Config:
+    """Alembic's configuration for the database at ``url`` (for its ``command`` functions)."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["database_url"] = url
@@ -23,7 +24,7 @@ def _config(url: str) -> Config:
 
 def head_revision() -> str:
     """The newest migration of this qstation."""
-    head = ScriptDirectory.from_config(_config("sqlite://")).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
     assert head is not None
     return head
 
@@ -38,9 +39,10 @@ def current_revision(url: str) -> str | None:
         engine.dispose()
 
 
-def upgrade(url: str) -> None:
-    """Migrate the database at ``url`` to the newest schema (creating it if needed)."""
-    command.upgrade(_config(url), "head")
+def upgrade(url: str, revision: str = "head") -> None:
+    """Migrate the database at ``url`` to ``revision``, by default the newest schema (creating
+    it if needed)."""
+    command.upgrade(alembic_config(url), revision)
 
 
 def check(url: str) -> None:

@@ -68,9 +68,6 @@ class JobRow(Base):
     calibration_set_id: Mapped[str] = mapped_column(String(36))
     shots: Mapped[int] = mapped_column(Integer)
     n_circuits: Mapped[int] = mapped_column(Integer)
-    payload: Mapped[str] = mapped_column(Text)
-    # The protobuf run definition of a run job, byte for byte (its ``payload`` is empty).
-    definition: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(128), nullable=True)
     created_at: Mapped[float] = mapped_column(Float)
     started_at: Mapped[float | None] = mapped_column(Float, nullable=True)
@@ -90,6 +87,22 @@ class JobRow(Base):
         Index("ix_jobs_owner", "owner", "seq"),
         UniqueConstraint("owner", "idempotency_key", name="uq_jobs_idempotency"),
     )
+
+
+class JobPayloadRow(Base):
+    """What a job was submitted with, apart from its row: SQLite rewrites a whole row on every
+    update, and a job's row is updated at its claim, each heartbeat and its end, while its
+    payload (up to the 16 MiB body limit) never changes."""
+
+    __tablename__ = "job_payloads"
+
+    job_id: Mapped[str] = mapped_column(
+        ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: A circuit job's request body, as received (empty for a run job).
+    payload: Mapped[str] = mapped_column(Text)
+    #: A run job's protobuf run definition, byte for byte.
+    definition: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class JobEventRow(Base):
@@ -120,5 +133,6 @@ class JobResultRow(Base):
 # Core views of the tables, for hot paths that skip the ORM layer.
 JOBS = cast(Table, JobRow.__table__)
 JOB_EVENTS = cast(Table, JobEventRow.__table__)
+JOB_PAYLOADS = cast(Table, JobPayloadRow.__table__)
 JOB_RESULTS = cast(Table, JobResultRow.__table__)
 QUANTUM_COMPUTERS = cast(Table, QuantumComputerRow.__table__)

@@ -23,7 +23,13 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from qstation.store import orm
-from qstation.store.enqueue import Charge, enqueue_statement, ledger_charge, mark_arrays
+from qstation.store.enqueue import (
+    Charge,
+    enqueue_statement,
+    ledger_charge,
+    mark_arrays,
+    split_fields,
+)
 from qstation.store.orm import (
     CalibrationSetRow,
     QuantumComputerRow,
@@ -120,6 +126,10 @@ _SLOT_POSITION = select(func.count()).where(
 )
 _RESULT = select(RESULTS).where(RESULTS.c.job_id == bindparam("job_id_"))
 _ADD_JOB = insert(JOBS)
+_ADD_PAYLOAD = insert(orm.JOB_PAYLOADS)
+_PAYLOAD = select(orm.JOB_PAYLOADS.c.payload, orm.JOB_PAYLOADS.c.definition).where(
+    orm.JOB_PAYLOADS.c.job_id == bindparam("job_id_")
+)
 _ADD_RESULT = insert(RESULTS)
 _ADD_EVENT = insert(EVENTS)
 _REQUEST_CANCEL = (
@@ -143,8 +153,11 @@ class JobRepository:
         return await conn.execute(stmt, params or {})
 
     async def add(self, fields: dict[str, Any]) -> int:
-        """Insert a job (``fields`` are ``jobs`` columns); returns its queue ``seq``."""
-        result = await self._run(_ADD_JOB, fields)
+        """Insert a job (``fields`` are ``jobs`` columns, with ``payload`` and ``definition``
+        stored beside them); returns its queue ``seq``."""
+        row, stored = split_fields(fields)
+        result = await self._run(_ADD_JOB, row)
+        await self._run(_ADD_PAYLOAD, stored)
         return int(result.inserted_primary_key[0])
 
     async def enqueue(
@@ -162,9 +175,11 @@ class JobRepository:
             await self.add_events(fields["id"], source, marks)
             day = (await conn.execute(ledger_charge(conn.dialect.name), charge.params())).one()
             return seq, None, int(day[1])
-        params = {**fields, "source": source, "qc": fields["quantum_computer"],
+        job, stored = split_fields(fields)
+        params = {**job, "payload": stored["payload"], "definition": stored["definition"],
+                  "source": source, "qc": fields["quantum_computer"],
                   **mark_arrays(marks), **charge.params()}
-        row = (await conn.execute(enqueue_statement(tuple(fields)), params)).one()
+        row = (await conn.execute(enqueue_statement(tuple(job)), params)).one()
         return int(row[0]), int(row[1]), int(row[2])
 
     async def add_event(
@@ -185,6 +200,12 @@ class JobRepository:
         result = await self._run(_GET, {"job_id_": job_id})
         row: JobRecord | None = result.one_or_none()
         return row
+
+    async def payload(self, job_id: str) -> tuple[str, bytes | None]:
+        """What a job was submitted with: its request body (circuit jobs) and its run
+        definition (run jobs)."""
+        row = (await self._run(_PAYLOAD, {"job_id_": job_id})).one()
+        return str(row.payload), row.definition
 
     async def by_idempotency_key(self, owner: str | None, key: str) -> JobRecord | None:
         owner_match = JOBS.c.owner.is_(None) if owner is None else JOBS.c.owner == owner

@@ -117,7 +117,7 @@ async def job_page(
         "data": data,
         "live": is_live(job.status),
         "histograms": hist,
-        "circuits": circuits(job.payload),
+        "circuits": circuits((await JobRepository(session).payload(job.id))[0]),
     }
 
 

@@ -130,7 +130,7 @@ async def get_payload(job_id: str, state: StateDep, principal: PrincipalDep) -> 
     """The submitted request body, exactly as received (protobuf for run jobs)."""
     async with unit_of_work(state) as session:
         job = await state.jobs.get(session, job_id, scope(principal))
-    body, media_type = runs.payload_of(job)
+        body, media_type = await runs.payload_of(session, job)
     return Response(body, media_type=media_type)
 
 

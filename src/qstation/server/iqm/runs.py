@@ -181,11 +181,12 @@ def _messages(sub: RunSubmission) -> list[dict[str, Any]]:
     return []
 
 
-def payload_of(job: JobRecord) -> tuple[bytes, str]:
+async def payload_of(session: Connectable, job: JobRecord) -> tuple[bytes, str]:
     """A job's stored definition and its media type (protobuf for runs, JSON for circuits)."""
+    payload, definition = await JobRepository(session).payload(job.id)
     if job.type == "run":
-        return bytes(job.definition or b""), PROTOBUF
-    return job.payload.encode(), "application/json"
+        return bytes(definition or b""), PROTOBUF
+    return payload.encode(), "application/json"
 
 
 async def sweep_results(session: Connectable, job: JobRecord) -> bytes:

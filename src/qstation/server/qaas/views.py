@@ -35,10 +35,14 @@ class JobViews:
         extras = found[1] if found else None
         common = await self._common(session, [(job, extras)])
         base = common[0]
+        if extras is not None:
+            description = extras.description
+        else:  # a job submitted on the IQM API: its circuits, described the QaaS way
+            description = iqm_description((await JobRepository(session).payload(job.id))[0])
         view = JobRead(
             job_id=job.seq,
             queue_position=await self._queue_position(session, job),
-            description=extras.description if extras else iqm_description(job.payload),
+            description=description,
             result=await self._result(session, job, extras),
             updated_at=http_date(
                 max(t for t in (job.created_at, job.started_at, job.finished_at) if t is not None)
