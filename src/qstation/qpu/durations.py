@@ -9,8 +9,9 @@ start before the measurement whose ``feedback_key`` it reads has finished.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qstation.qpu.circuits import Op, Program
 
@@ -50,24 +51,29 @@ class Schedule:
 
 def op_duration(op: Op, durations: dict[str, float]) -> float:
     """How long ``op`` occupies its components, in seconds."""
-    name = op.name
+    return instruction_duration(op.name, op.duration, durations)
+
+
+def instruction_duration(name: str, delay: float, durations: dict[str, float]) -> float:
+    """How long an instruction ``name`` occupies its components, in seconds (``delay``: a
+    ``delay``'s own duration)."""
     if name in FALLBACK_DURATIONS:  # the gates and the measurement: one lookup
         return durations.get(name, FALLBACK_DURATIONS[name])
 
     def get(name: str) -> float:
         return durations.get(name, FALLBACK_DURATIONS.get(name, 0.0))
 
-    if op.name == "delay":
-        return max(op.duration, 0.0)
-    if op.name == "barrier":
+    if name == "delay":
+        return max(delay, 0.0)
+    if name == "barrier":
         return 0.0
-    if op.name == "cc_prx":
+    if name == "cc_prx":
         # An identity of the same duration is played when the condition is false.
         return durations.get("cc_prx", get("prx"))
-    if op.name == "reset":
+    if name == "reset":
         # The default implementation is a measurement followed by a conditional pi pulse.
         return durations.get("reset", get("measure") + get("prx"))
-    return get(op.name)
+    return get(name)
 
 
 def schedule(program: Program, durations: dict[str, float]) -> Schedule:
@@ -93,7 +99,31 @@ def schedule(program: Program, durations: dict[str, float]) -> Schedule:
     return Schedule(tuple(items), max(free, default=0.0))
 
 
-def circuit_duration(program: Program, calibration: CalibrationData | None) -> float:
-    """Total duration of ``program`` in seconds under ``calibration``'s gate durations."""
+def circuit_duration(
+    instructions: Sequence[tuple[str, Sequence[str], Mapping[str, Any]]],
+    calibration: CalibrationData | None,
+) -> float:
+    """Total duration in seconds of a checked circuit, given as its ``(name, physical locus,
+    args)`` instructions, under ``calibration``'s gate durations.
+
+    The same rules as :func:`schedule` gives the lowered circuit, read off the instructions
+    as checked: the server applies the duration rule to every circuit it accepts, and
+    lowering them only to time them would cost more than the check itself. As in lowering,
+    components that only barriers name are not part of the circuit.
+    """
     durations = calibration.durations if calibration is not None else {}
-    return schedule(program, durations).duration
+    used = {c for name, locus, _ in instructions if name != "barrier" for c in locus}
+    free = dict.fromkeys(used, 0.0)
+    feedback_ready: dict[str, float] = {}
+    for name, locus, args in instructions:
+        comps = [c for c in locus if c in free] if name == "barrier" else locus
+        start = max([free[c] for c in comps], default=0.0)
+        if name == "cc_prx" and args.get("feedback_key") is not None:
+            start = max(start, feedback_ready.get(args["feedback_key"], 0.0))
+        delay = float(args["duration"]) if name == "delay" else 0.0
+        end = start + instruction_duration(name, delay, durations)
+        for c in comps:
+            free[c] = end
+        if name == "measure" and args.get("feedback_key") is not None:
+            feedback_ready[args["feedback_key"]] = end
+    return max(free.values(), default=0.0)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from qstation.qpu.calibration import CalibrationData
 from qstation.qpu.circuits import Op, Program
@@ -25,9 +25,18 @@ class CircuitValidationError(ValueError):
     """A circuit cannot run on the device; the message says which circuit and why."""
 
 
-@dataclass(frozen=True)
-class RawInstruction:
-    """An instruction as received: ``name``, ``locus`` (component names) and ``args``."""
+#: An instruction on physical components, checked or lowered: ``(name, locus, args)``.
+PhysicalOp = tuple[str, tuple[str, ...], Mapping[str, Any]]
+#: An instruction as received, ``(name, locus, args)``: a :class:`RawInstruction` or a tuple.
+Received = tuple[str, Sequence[str], Mapping[str, Any]]
+
+
+class RawInstruction(NamedTuple):
+    """An instruction as received: ``name``, ``locus`` (component names) and ``args``.
+
+    A tuple, so that a plain ``(name, locus, args)`` tuple serves as well: a worker reading a
+    stored job hands the compiler its instructions without building an object for each.
+    """
 
     name: str
     locus: Sequence[str]
@@ -64,7 +73,7 @@ class Compiler:
         self._calibrated: dict[tuple[str, tuple[str, ...]], bool] = {}
 
     def compile(
-        self, name: str, instructions: Iterable[RawInstruction], mapping: Mapping[str, str],
+        self, name: str, instructions: Iterable[Received], mapping: Mapping[str, str],
         *, checked: bool = False,
     ) -> Program:
         """Validate one circuit and return it as a :class:`Program`.
@@ -79,27 +88,46 @@ class Compiler:
         Raises:
             CircuitValidationError: the circuit breaks a rule of the device.
         """
-        state = _State(name, set(), {}, set(), {})
-        ops: list[tuple[str, tuple[str, ...], Mapping[str, Any]]] = []
-        index = self._index
-        for pos, raw in enumerate(instructions):
-            op_name = _LEGACY.get(raw.name, raw.name)
-            locus = tuple(raw.locus)
-            if mapping or not all(c in index for c in locus):
-                locus = tuple(self._physical(mapping, c, name, pos) for c in raw.locus)
-            args = self._args(op_name, raw.args, raw.name, name, pos)
-            if not checked:
-                self._check(state, op_name, locus, args, pos)
-            ops.append((op_name, locus, args))
         if checked:
-            return self._program(name, ops)
+            return self._program(name, self._physical_ops(name, instructions, mapping, None))
+        return self._program(name, self.check(name, instructions, mapping))
+
+    def check(
+        self, name: str, instructions: Iterable[Received], mapping: Mapping[str, str]
+    ) -> list[PhysicalOp]:
+        """Validate one circuit without lowering it: its instructions as ``(name, physical
+        locus, args)``, current names and argument forms (what the duration rule reads).
+
+        Raises:
+            CircuitValidationError: the circuit breaks a rule of the device.
+        """
+        state = _State(name, set(), {}, set(), {})
+        ops = self._physical_ops(name, instructions, mapping, state)
         if not state.keys:
             raise CircuitValidationError(f"circuit {name!r} has no measurements")
         if state.moved:
             raise CircuitValidationError(
                 f"circuit {name!r} ends with a qubit state still moved into a resonator"
             )
-        return self._program(name, ops)
+        return ops
+
+    def _physical_ops(
+        self, name: str, instructions: Iterable[Received], mapping: Mapping[str, str],
+        state: _State | None,
+    ) -> list[PhysicalOp]:
+        """The instructions on physical components; each checked when ``state`` is given."""
+        ops: list[PhysicalOp] = []
+        index = self._index
+        for pos, (raw_name, raw_locus, raw_args) in enumerate(instructions):
+            op_name = _LEGACY.get(raw_name, raw_name)
+            locus = tuple(raw_locus)
+            if mapping or not all(c in index for c in locus):
+                locus = tuple(self._physical(mapping, c, name, pos) for c in raw_locus)
+            args = self._args(op_name, raw_args, raw_name, name, pos)
+            if state is not None:
+                self._check(state, op_name, locus, args, pos)
+            ops.append((op_name, locus, args))
+        return ops
 
     def _fail(self, state: _State, pos: int, op: str, why: str) -> CircuitValidationError:
         return CircuitValidationError(f"circuit {state.circuit!r}, instruction {pos} ({op}): {why}")
@@ -222,9 +250,7 @@ class Compiler:
             st.feedback[fkey] = set(locus)
         st.measured.update(locus)
 
-    def _program(
-        self, name: str, ops: list[tuple[str, tuple[str, ...], Mapping[str, Any]]]
-    ) -> Program:
+    def _program(self, name: str, ops: list[PhysicalOp]) -> Program:
         used = {c for op, locus, _ in ops if op != "barrier" for c in locus}
         comps = sorted(used, key=self._index.__getitem__)
         local = {c: i for i, c in enumerate(comps)}

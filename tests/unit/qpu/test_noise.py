@@ -9,7 +9,7 @@ import pytest
 
 from qstation.qpu.calibration import generate_calibration
 from qstation.qpu.circuits import Op
-from qstation.qpu.durations import circuit_duration, schedule
+from qstation.qpu.durations import schedule
 from qstation.qpu.engines.density import depol_superop, relax_superop
 from qstation.qpu.engines.lowering import lower
 from qstation.qpu.executor import Executor
@@ -124,7 +124,8 @@ def test_schedule_barrier_delay_and_feedback() -> None:
     assert items[5].start == 0.0
     assert items[7].start == pytest.approx(80e-9 + 1.5e-6)  # waits for the measurement
     cal = calibration(["QB1", "QB2", "QB3"])
-    assert circuit_duration(program(3, ops), cal) == pytest.approx(80e-9 + 1.5e-6 + 20e-9)
+    total = schedule(program(3, ops), cal.durations).duration
+    assert total == pytest.approx(80e-9 + 1.5e-6 + 20e-9)
 
 
 def test_crosstalk_is_off_by_default_and_coherent_when_on() -> None:

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from qstation import heap
 from qstation.qpu.durations import circuit_duration
-from qstation.qpu.validate import CircuitValidationError, Compiler, RawInstruction
+from qstation.qpu.validate import CircuitValidationError, Compiler, PhysicalOp
 from qstation.schemas.iqm_v1 import CircuitJobRequest
 from qstation.server.devices.service import Calibration
 from qstation.server.errors import BadRequest
@@ -134,28 +134,29 @@ def _check_limits(request: CircuitJobRequest, limits: Limits) -> None:
 
 
 def _compile(request: CircuitJobRequest, cal: Calibration, limits: Limits) -> None:
-    """Lower each circuit onto the chip, checking it against the chip and the duration rule."""
+    """Check each circuit against the chip, its calibration set and the duration rule (IQM's
+    compilation stage; the worker lowers the circuits when it runs them)."""
     compiler = Compiler(cal.spec, cal.data, move_gate_validation=request.move_gate_validation)
     mapping = request.mapping()
     ratio = request.max_circuit_duration_over_t2
     if ratio is None:
         ratio = limits.duration_over_t2
     for circuit in request.circuits:
-        raw = (RawInstruction(i.name, i.locus, i.args) for i in circuit.instructions)
+        raw = ((i.name, i.locus, i.args) for i in circuit.instructions)
         try:
-            program = compiler.compile(circuit.name, raw, mapping)
+            ops = compiler.check(circuit.name, raw, mapping)
         except CircuitValidationError as err:
             raise BadRequest(str(err), error_code="CIRCUIT_VALIDATION_FAILED") from err
         if ratio > 0:
-            _check_duration(circuit.name, program, cal, ratio)
+            _check_duration(circuit.name, ops, cal, ratio)
 
 
-def _check_duration(name: str, program: Any, cal: Calibration, ratio: float) -> None:
-    qubits = [c for c in program.components if c in cal.data.qubits]
+def _check_duration(name: str, ops: list[PhysicalOp], cal: Calibration, ratio: float) -> None:
+    qubits = {c for op, locus, _ in ops if op != "barrier" for c in locus} & cal.data.qubits.keys()
     if not qubits:
         return
     t2 = min(cal.data.qubits[q].t2 for q in qubits)
-    duration = circuit_duration(program, cal.data)
+    duration = circuit_duration(ops, cal.data)
     if duration > ratio * t2:
         raise BadRequest(
             f"circuit {name!r} lasts {duration * 1e6:.3f} µs, over "
