@@ -17,10 +17,10 @@ from qstation import heap
 from qstation.qpu.calibration import CalibrationData
 from qstation.qpu.device import DeviceSpec
 from qstation.qpu.executor import Executor
-from qstation.qpu.validate import CircuitValidationError, Compiler, RawInstruction
+from qstation.qpu.validate import CircuitValidationError, Compiler
 from qstation.queue.claim import Claimed
 from qstation.queue.stages import Stages
-from qstation.schemas.iqm_v1 import load_circuit_job
+from qstation.schemas.iqm_v1 import load_accepted_job
 
 
 class JobCancelled(Exception):
@@ -82,18 +82,20 @@ def run_circuit_job(
     """
     stages = Stages()
     stages.mark("execution_started")
-    request = load_circuit_job(payload)
+    job = load_accepted_job(payload)
+    request = job.options
     compiler = Compiler(spec, calibration, move_gate_validation=request.move_gate_validation)
     mapping = request.mapping()
     measurements: list[dict[str, np.ndarray]] = []
     counts: list[dict[str, object]] = []
-    for index, circuit in enumerate(request.circuits):
+    for index, circuit in enumerate(job.circuits):
         if should_stop():
             raise JobCancelled
-        instructions = (RawInstruction(i.name, i.locus, i.args) for i in circuit.instructions)
         try:
             # The server compiled the job against this calibration set before accepting it.
-            program = compiler.compile(circuit.name, instructions, mapping, checked=True)
+            program = compiler.compile(
+                circuit["name"], job.instructions(circuit), mapping, checked=True
+            )
         except CircuitValidationError as err:
             raise JobFailed(str(err), "CIRCUIT_VALIDATION_FAILED") from err
         bits = executor.run(
@@ -106,7 +108,7 @@ def run_circuit_job(
         keys = [key for key, _ in program.measurements]
         if request.heralding_mode == "zeros" and bits[keys[0]].shape[0] == 0:
             raise JobFailed(
-                f"circuit {circuit.name!r}: heralding discarded all {request.shots} shots",
+                f"circuit {program.name!r}: heralding discarded all {request.shots} shots",
                 "HERALDING_NO_SHOTS",
             )
         measurements.append(bits)

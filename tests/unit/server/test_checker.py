@@ -11,7 +11,7 @@ import orjson
 
 from qstation.qpu.calibration import generate_calibration
 from qstation.qpu.registry import get_device
-from qstation.schemas.iqm_v1 import load_circuit_job
+from qstation.schemas.iqm_v1 import load_accepted_job
 from qstation.server.devices.service import Calibration
 from qstation.server.jobs.checker import CheckerProcess
 from qstation.server.jobs.checks import Checked, Limits, Refusal, check
@@ -89,14 +89,17 @@ def test_older_spellings_and_bare_nan_read_the_same_on_server_and_worker() -> No
     )
     verdict = check(body, LIMITS, _star5())
     assert isinstance(verdict, Checked) and verdict.shots == 5
-    stored = load_circuit_job(body.decode())
-    assert [i.locus for i in stored.circuits[0].instructions] == [["QB1"], ["QB1"]]
-    assert stored.move_gate_validation == "none"
-    assert stored.move_gate_frame_tracking == "no_detuning_correction"
-    assert math.isnan(stored.circuits[0].metadata["x"])  # type: ignore[index]
-    # The current names win over the deprecated ones when a body has both.
+    stored = load_accepted_job(body.decode())
+    assert [i[1] for i in stored.instructions(stored.circuits[0])] == [["QB1"], ["QB1"]]
+    assert stored.options.move_gate_validation == "none"
+    assert stored.options.move_gate_frame_tracking == "no_detuning_correction"
+    assert math.isnan(stored.circuits[0]["metadata"]["x"])
+    # The current names win over the deprecated ones, for the locus and the options alike.
     both = orjson.loads(_job(move_gate_validation="allow_prx", move_validation_mode="none"))
-    assert load_circuit_job(orjson.dumps(both)).move_gate_validation == "allow_prx"
+    both["circuits"][0]["instructions"][0]["qubits"] = ["QB9"]
+    stored = load_accepted_job(orjson.dumps(both))
+    assert stored.options.move_gate_validation == "allow_prx"
+    assert next(stored.instructions(stored.circuits[0]))[1] == ["QB1"]
 
 
 def test_a_body_that_is_not_an_object_is_refused_as_an_invalid_request() -> None:

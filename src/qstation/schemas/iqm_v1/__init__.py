@@ -12,11 +12,13 @@ from qstation.schemas.iqm_v1.architecture import (
     StaticQuantumArchitecture,
 )
 from qstation.schemas.iqm_v1.circuits import (
+    AcceptedCircuitJob,
     Circuit,
+    CircuitJobOptions,
     CircuitJobRequest,
     Instruction,
     QubitMapping,
-    load_circuit_job,
+    load_accepted_job,
 )
 from qstation.schemas.iqm_v1.errors import ErrorBody
 from qstation.schemas.iqm_v1.jobs import (
@@ -34,7 +36,9 @@ from qstation.schemas.iqm_v1.jobs import (
 __all__ = [
     "RESULT_READY",
     "TERMINAL",
+    "AcceptedCircuitJob",
     "Circuit",
+    "CircuitJobOptions",
     "CircuitJobRequest",
     "Dut",
     "DynamicQuantumArchitecture",
@@ -55,5 +59,5 @@ __all__ = [
     "QubitMapping",
     "StaticQuantumArchitecture",
     "TimelineEntry",
-    "load_circuit_job",
+    "load_accepted_job",
 ]

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, Literal
 from uuid import UUID
 
+import orjson
 from pydantic import (
     AliasChoices,
     BaseModel,
@@ -13,9 +16,11 @@ from pydantic import (
     Field,
     StrictBool,
     StrictInt,
-    ValidationError,
     field_validator,
 )
+
+#: The names of an instruction's locus on the wire, the current one first.
+LOCUS_KEYS = ("locus", "qubits")
 
 
 class Instruction(BaseModel):
@@ -26,7 +31,7 @@ class Instruction(BaseModel):
     name: str
     # Obsolete clients named the locus ``qubits``. An alias rather than a validator: no
     # Python call per instruction, and a job holds up to 10^5 of them.
-    locus: list[str] = Field(validation_alias=AliasChoices("locus", "qubits"))
+    locus: list[str] = Field(validation_alias=AliasChoices(*LOCUS_KEYS))
     args: dict[str, Any] = Field(default_factory=dict)
     implementation: str | None = None
 
@@ -60,12 +65,11 @@ class DDStrategy(BaseModel):
     gate_sequences: list[Any] = Field(default_factory=list)
 
 
-class CircuitJobRequest(BaseModel):
-    """The body of a circuit job submission."""
+class CircuitJobOptions(BaseModel):
+    """The options of a circuit job submission: all of its body but the circuits."""
 
     model_config = ConfigDict(extra="ignore")
 
-    circuits: list[Circuit] = Field(min_length=1)
     calibration_set_id: UUID | None = None
     qubit_mapping: list[QubitMapping] | None = None
     shots: StrictInt = 1  # numbers are numbers: "100" is refused
@@ -97,13 +101,39 @@ class CircuitJobRequest(BaseModel):
         return {m.logical_name: m.physical_name for m in self.qubit_mapping or []}
 
 
-def load_circuit_job(raw: str | bytes) -> CircuitJobRequest:
-    """A circuit job request from JSON the server has accepted already (a stored payload).
+class CircuitJobRequest(CircuitJobOptions):
+    """The body of a circuit job submission."""
 
-    pydantic's parser reads it while validating; the standard library's decoder, which
-    the server also accepts bodies with, is the fallback.
+    circuits: list[Circuit] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class AcceptedCircuitJob:
+    """A circuit job the server has accepted, as read back from its stored body: the options
+    validated again (a few fields), the circuits only decoded, as the JSON objects that
+    passed :class:`Circuit`'s validation at submission."""
+
+    options: CircuitJobOptions
+    circuits: list[dict[str, Any]]
+
+    @staticmethod
+    def instructions(circuit: dict[str, Any]) -> Iterator[tuple[str, list[str], dict[str, Any]]]:
+        """The ``(name, locus, args)`` of each instruction of one of :attr:`circuits`."""
+        for ins in circuit["instructions"]:
+            locus = ins[LOCUS_KEYS[0]] if LOCUS_KEYS[0] in ins else ins[LOCUS_KEYS[1]]
+            yield ins["name"], locus, ins.get("args", {})
+
+
+def load_accepted_job(raw: str | bytes) -> AcceptedCircuitJob:
+    """A circuit job from a body the server has accepted already (a stored payload).
+
+    Validating its circuits again would build a model for each of their instructions, up to
+    10^5 of them, only to read three fields of each; the standard library's decoder, which
+    the server also accepts bodies with (bare NaN tokens), is the fallback.
     """
     try:
-        return CircuitJobRequest.model_validate_json(raw)
-    except ValidationError:
-        return CircuitJobRequest.model_validate(json.loads(raw))
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        data = json.loads(raw)
+    circuits = data.pop("circuits")
+    return AcceptedCircuitJob(CircuitJobOptions.model_validate(data), circuits)
