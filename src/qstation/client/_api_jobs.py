@@ -60,12 +60,23 @@ class JobsAPI(ServerBase):
             InvalidRequestError: the server rejected the circuits (the message says why).
             NotFoundError: unknown quantum computer or calibration set.
         """
+        return self.submit_circuits_json(
+            run_request.model_dump_json(exclude_none=False).encode(),
+            use_timeslot=use_timeslot, idempotency_key=idempotency_key,
+        )
+
+    def submit_circuits_json(
+        self, body: bytes, *, use_timeslot: bool = False, idempotency_key: str | None = None,
+    ) -> JobData:
+        """Like :meth:`submit_circuits`, for a request given as its JSON body, sent as it is
+        (:meth:`IQMClient.run_json <qstation.client.IQMClient.run_json>` builds one)."""
         key = idempotency_key or str(uuid.uuid4())
         timeslot = use_timeslot or self._timeslot_from_url
-        response = self._post(
-            f"/api/v1/jobs/{self.quantum_computer}/circuit", run_request,
+        response = self._request(
+            "POST", f"/api/v1/jobs/{self.quantum_computer}/circuit", content=body,
             params={"use_timeslot": str(timeslot).lower()},
-            headers={"Idempotency-Key": key}, safe=True,
+            headers={"Content-Type": "application/json; charset=UTF-8", "Idempotency-Key": key},
+            safe=True,
         )
         return JobData.model_validate_json(response.content)
 

@@ -6,6 +6,7 @@ import math
 import uuid
 
 import numpy as np
+import orjson
 import pytest
 
 from qstation.client import (
@@ -15,8 +16,9 @@ from qstation.client import (
     JobStatus,
     RunResult,
 )
-from qstation.client._circuits import build_request, validate_circuit
+from qstation.client._circuits import build_request, json_request_body, validate_circuit
 from qstation.client.util import to_json_dict
+from qstation.schemas.iqm_v1 import CircuitJobRequest
 
 
 def test_legacy_names_become_current_ones() -> None:
@@ -93,6 +95,30 @@ def test_request_options_and_mapping() -> None:
         build_request(request.circuits, heralding_mode="sometimes")
     with pytest.raises(CircuitValidationError, match="at least one"):
         build_request([])
+
+
+def test_a_json_body_is_the_request_build_request_makes() -> None:
+    """Circuits already in wire form are sent as they are, with the options checked and
+    written as build_request writes them; the same job either way."""
+    circuits = [{"name": "c", "instructions": [
+        {"name": "prx", "locus": ["q0"], "args": {"angle": 0.5, "phase": 0.25}},
+        {"name": "measure", "locus": ["q0"], "args": {"key": "m"}}]}]
+    options = {"qubit_mapping": {"q0": "QB1"}, "shots": 10, "heralding_mode": "zeros",
+               "active_reset_cycles": 1, "calibration_set_id": str(uuid.UUID(int=1))}
+    sent = orjson.loads(json_request_body(circuits, **options))
+    built = build_request(circuits, **options)
+    assert sent["circuits"] == circuits  # as given, not rewritten
+    dumped = orjson.loads(built.model_dump_json(exclude_none=False))
+    assert {k: v for k, v in sent.items() if k != "circuits"} == {
+        k: v for k, v in dumped.items() if k != "circuits"}
+    assert CircuitJobRequest.model_validate(sent).model_dump() == built.model_dump()
+    for bad, match in (({"shots": 0}, "shots"), ({"heralding_mode": "sometimes"}, "options"),
+                       ({"calibration_set_id": "nope"}, "options"),
+                       ({"qubit_mapping": [{"logical": "q0"}]}, "qubit_mapping")):
+        with pytest.raises(CircuitValidationError, match=match):
+            json_request_body(circuits, **bad)
+    with pytest.raises(CircuitValidationError, match="at least one"):
+        json_request_body([])
 
 
 def test_run_result_counts() -> None:

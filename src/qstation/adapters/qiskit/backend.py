@@ -197,7 +197,8 @@ class IQMBackend(IQMBackendBase):
                     f"built for {cal} and keeps running with it (get a new backend to follow)",
                     UserWarning, stacklevel=4,
                 )
-        return self.client.run(circuits, calibration_set_id=cal, **options)
+        # The converter writes the wire form itself: no SDK models for it (IQMClient.run_json).
+        return self.client.run_json(circuits, calibration_set_id=cal, **options)
 
     def retrieve_job(self, job_id: str) -> IQMJob:
         """A handle on a job of this quantum computer, submitted by any process.
