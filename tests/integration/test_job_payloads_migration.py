@@ -1,6 +1,6 @@
 """Migration 0010 moves jobs' payloads into ``job_payloads`` and back, on SQLite and
 PostgreSQL, losing nothing: not the payloads, not the definitions, and not the rows of the
-tables that cascade from ``jobs`` (timeline events, results)."""
+tables that cascade from ``jobs`` (timeline events, results), down to revision 0004."""
 
 from __future__ import annotations
 
@@ -88,5 +88,12 @@ def test_payloads_move_out_of_jobs_and_back(empty_url: str) -> None:
             assert _children(conn) == (1, 1)
         assert [(r[0], r[1], r[2] and bytes(r[2])) for r in back] == [
             ("j-circuit", BODY, None), ("j-run", "", DEFINITION)]
+
+        # Further down, the columns of 0009 and 0005 go the same way: the children stay.
+        command.downgrade(migrate.alembic_config(empty_url), "0004")
+        with engine.connect() as conn:
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("jobs")}
+            assert _children(conn) == (1, 1)
+        assert not columns & {"definition", "trace_context"} and "payload" in columns
     finally:
         engine.dispose()

@@ -18,7 +18,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # batch mode: SQLite rebuilds the table, PostgreSQL just adds the columns
+    # batch mode: both dialects add the columns in place (SQLite needs no copy to add one)
     with op.batch_alter_table("jobs") as batch:
         batch.add_column(sa.Column("definition", sa.LargeBinary, nullable=True))
     with op.batch_alter_table("job_results") as batch:
@@ -26,7 +26,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("job_results") as batch:
-        batch.drop_column("sweep_results")
-    with op.batch_alter_table("jobs") as batch:
-        batch.drop_column("definition")
+    # Plain ALTER TABLE: a batch copy would drop ``jobs``, whose cascades empty its children.
+    op.execute("ALTER TABLE job_results DROP COLUMN sweep_results")
+    op.execute("ALTER TABLE jobs DROP COLUMN definition")
