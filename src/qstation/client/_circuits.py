@@ -105,7 +105,11 @@ def _mapping(value: Mapping[str, str] | Iterable[Any]) -> list[QubitMapping]:
 def build_request(
     circuits: Iterable[Circuit | wire.Circuit | Mapping[str, Any]], **options: Any,
 ) -> CircuitJobRequest:
-    """A validated circuit job request (``options``: as :func:`build_options`).
+    """A validated circuit job request.
+
+    ``options``: ``qubit_mapping`` ({logical: physical} or the wire's list of pairs),
+    ``calibration_set_id``, ``shots``, ``max_circuit_duration_over_t2``, ``heralding_mode``
+    and any further field of :class:`~qstation.schemas.iqm_v1.CircuitJobOptions`.
 
     Raises:
         CircuitValidationError: a circuit or an option is invalid.
@@ -150,6 +154,7 @@ def _option_fields(
     heralding_mode: str = "none",
     **options: Any,
 ) -> dict[str, Any]:
+    """The request's option fields, as the wire models take them (see :func:`build_request`)."""
     if shots < 1:
         raise CircuitValidationError(f"shots must be positive, got {shots}")
     try:
