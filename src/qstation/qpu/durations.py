@@ -9,7 +9,7 @@ start before the measurement whose ``feedback_key`` it reads has finished.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -99,6 +99,14 @@ def schedule(program: Program, durations: dict[str, float]) -> Schedule:
     return Schedule(tuple(items), max(free, default=0.0))
 
 
+def circuit_components(
+    instructions: Iterable[tuple[str, Sequence[str], Mapping[str, Any]]],
+) -> set[str]:
+    """The components a circuit acts on: those its instructions name, barriers apart (a
+    component only a barrier names is not part of the circuit)."""
+    return {c for name, locus, _ in instructions if name != "barrier" for c in locus}
+
+
 def circuit_duration(
     instructions: Sequence[tuple[str, Sequence[str], Mapping[str, Any]]],
     calibration: CalibrationData | None,
@@ -109,11 +117,10 @@ def circuit_duration(
     The same rules as :func:`schedule` gives the lowered circuit, read off the instructions
     as checked: the server applies the duration rule to every circuit it accepts, and
     lowering them only to time them would cost more than the check itself. As in lowering,
-    components that only barriers name are not part of the circuit.
+    only the :func:`circuit_components` are scheduled.
     """
     durations = calibration.durations if calibration is not None else {}
-    used = {c for name, locus, _ in instructions if name != "barrier" for c in locus}
-    free = dict.fromkeys(used, 0.0)
+    free = dict.fromkeys(circuit_components(instructions), 0.0)
     feedback_ready: dict[str, float] = {}
     for name, locus, args in instructions:
         comps = [c for c in locus if c in free] if name == "barrier" else locus

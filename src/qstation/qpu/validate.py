@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 from qstation.qpu.calibration import CalibrationData
 from qstation.qpu.circuits import Op, Program
 from qstation.qpu.device import DeviceSpec
+from qstation.qpu.durations import circuit_components
 
 # Old names still accepted from lenient clients: name -> current name.
 _LEGACY = {"phased_rx": "prx", "measurement": "measure"}
@@ -251,8 +252,7 @@ class Compiler:
         st.measured.update(locus)
 
     def _program(self, name: str, ops: list[PhysicalOp]) -> Program:
-        used = {c for op, locus, _ in ops if op != "barrier" for c in locus}
-        comps = sorted(used, key=self._index.__getitem__)
+        comps = sorted(circuit_components(ops), key=self._index.__getitem__)
         local = {c: i for i, c in enumerate(comps)}
         program = Program(name=name, components=comps, ops=[])
         for op, locus, args in ops:

@@ -19,7 +19,7 @@ import orjson
 from pydantic import ValidationError
 
 from qstation import heap
-from qstation.qpu.durations import circuit_duration
+from qstation.qpu.durations import circuit_components, circuit_duration
 from qstation.qpu.validate import CircuitValidationError, Compiler, PhysicalOp
 from qstation.schemas.iqm_v1 import CircuitJobRequest
 from qstation.server.devices.service import Calibration
@@ -152,7 +152,7 @@ def _compile(request: CircuitJobRequest, cal: Calibration, limits: Limits) -> No
 
 
 def _check_duration(name: str, ops: list[PhysicalOp], cal: Calibration, ratio: float) -> None:
-    qubits = {c for op, locus, _ in ops if op != "barrier" for c in locus} & cal.data.qubits.keys()
+    qubits = circuit_components(ops) & cal.data.qubits.keys()
     if not qubits:
         return
     t2 = min(cal.data.qubits[q].t2 for q in qubits)
