@@ -7,7 +7,6 @@ functions (as a worker does), so only storage is under test here.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,24 +14,9 @@ from typing import Any
 import pytest
 
 from qstation.queue import claim as q
-from qstation.store import migrate
 from qstation.store.db import make_sync_engine
-from tests.support.postgres import ENV, fresh_database
 
 pytestmark = pytest.mark.timeout(120)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'q.db'}"
-        migrate.upgrade(url)
-        yield url
-        return
-    if not os.environ.get(ENV):
-        pytest.skip(f"{ENV} is not set")
-    with fresh_database() as url:
-        yield url
 
 
 @pytest.fixture()

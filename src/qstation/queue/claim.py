@@ -17,27 +17,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import (
-    LargeBinary,
-    String,
-    Text,
-    and_,
-    bindparam,
-    cast,
-    exists,
-    literal,
-    or_,
-    select,
-    update,
-)
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Connection
 
+from qstation.queue import statements as sql
 from qstation.queue.liveness import dead_workers
+from qstation.queue.statements import SOURCE
 from qstation.store import orm
-from qstation.store.booking_orm import BOOKINGS
-from qstation.store.enqueue import mark_arrays, marks_cte
+from qstation.store.driver import run
+from qstation.store.enqueue import mark_arrays
 
-SOURCE = "iqm-station-control"
 MAX_ATTEMPTS = 3
 
 
@@ -58,133 +47,7 @@ class Claimed:
     started_at: float = 0.0
 
 
-JOBS, QCS, PAYLOADS = orm.JOBS, orm.QUANTUM_COMPUTERS, orm.JOB_PAYLOADS
-
-
-def _stored(column: Any) -> Any:
-    """A column of the claimed job's ``job_payloads`` row, as a scalar subquery."""
-    # The cast: SQLite compares the values RETURNING reads without their column's affinity,
-    # and would then scan job_payloads, whose primary key it uses for a text.
-    return select(column).where(PAYLOADS.c.job_id == cast(JOBS.c.id, String)).scalar_subquery()
-
-
-# Claimers wait for each other on the machines' rows (in one order, so no deadlock) rather
-# than skip them: a worker that finishes a job and claims its machine's next one in the same
-# transaction must not find that machine skipped because an idle worker is looking at it.
-# The waits are one short transaction long; job rows are still taken with SKIP LOCKED.
-_LOCK_MACHINES = (
-    select(QCS.c.alias)
-    .where(QCS.c.alias.in_(bindparam("qcs", expanding=True)))
-    .order_by(QCS.c.alias)
-    .with_for_update()
-)
-_HEARTBEAT = (
-    update(JOBS)
-    .where(
-        JOBS.c.id == bindparam("job_id_"),
-        JOBS.c.claimed_by == bindparam("worker"),
-        JOBS.c.status == "processing",
-    )
-    .values(lease_expires_at=bindparam("lease"))
-    .returning(JOBS.c.cancel_requested)
-)
-_FINISH = (
-    update(JOBS)
-    .where(
-        JOBS.c.id == bindparam("job_id_"),
-        JOBS.c.claimed_by == bindparam("worker"),
-        JOBS.c.status == "processing",
-    )
-    .values(
-        status=bindparam("new_status"),
-        finished_at=bindparam("now"),
-        lease_expires_at=None,
-        errors=bindparam("errors"),
-    )
-)
-_ADD_RESULT = orm.JOB_RESULTS.insert()
-# On PostgreSQL a job's end and its results go in one statement, one round trip: the
-# results row is inserted only if the guarded UPDATE ended the job.
-_ENDED = _FINISH.returning(JOBS.c.id).cte("ended")
-_FINISH_WITH_RESULTS = orm.JOB_RESULTS.insert().from_select(
-    ["job_id", "measurements", "counts", "sweep_results"],
-    select(_ENDED.c.id, bindparam("measurements", type_=Text()),
-           bindparam("counts", type_=Text()),
-           bindparam("sweep_results", type_=LargeBinary())),
-)
-_ADD_EVENT = orm.JOB_EVENTS.insert()
-# The job's stage marks go in the same statement, and only if the guarded UPDATE ended it.
-_FINISH_WITH_RESULTS_AND_MARKS = _FINISH_WITH_RESULTS.add_cte(marks_cte(_ENDED, literal(SOURCE)))
-_claim_statements: dict[str, Any] = {}
-
-
-def _candidate() -> Any:
-    """The oldest runnable job of the ``machines`` (its ``seq``), as a ``SELECT``."""
-    busy = JOBS.alias("busy")
-    online = select(QCS.c.alias).where(QCS.c.status == "online")
-    window_open = and_(
-        BOOKINGS.c.quantum_computer == JOBS.c.quantum_computer,
-        BOOKINGS.c.starts_at <= bindparam("now"),
-        BOOKINGS.c.ends_at > bindparam("now"),
-    )
-    # FIFO jobs run when no window is open on their machine; timeslot jobs only in a window
-    # of their owner. One statement keeps the claim atomic without extra round trips.
-    queue_allows = or_(
-        and_(JOBS.c.use_timeslot.is_(False), ~exists().where(window_open)),
-        and_(
-            JOBS.c.use_timeslot.is_(True),
-            exists().where(window_open, BOOKINGS.c.username == JOBS.c.owner),
-        ),
-    )
-    candidate = (
-        select(JOBS.c.seq)
-        .where(
-            JOBS.c.quantum_computer.in_(bindparam("machines", expanding=True)),
-            JOBS.c.quantum_computer.in_(online),
-            JOBS.c.status == "waiting",
-            queue_allows,
-            ~exists().where(
-                and_(
-                    busy.c.quantum_computer == JOBS.c.quantum_computer,
-                    busy.c.status == "processing",
-                )
-            ),
-        )
-        .order_by(JOBS.c.seq)
-        .limit(1)
-    )
-    return candidate
-
-
-_CLAIMABLE = _candidate()
-
-
-def _claim_statement(dialect: str) -> Any:
-    """The claiming ``UPDATE … RETURNING``, built once per dialect."""
-    if dialect in _claim_statements:
-        return _claim_statements[dialect]
-    candidate = _candidate()
-    if dialect == "postgresql":
-        candidate = candidate.with_for_update(skip_locked=True)
-    stmt = (
-        update(JOBS)
-        .where(JOBS.c.seq == candidate.scalar_subquery(), JOBS.c.status == "waiting")
-        .values(
-            status="processing",
-            claimed_by=bindparam("worker"),
-            lease_expires_at=bindparam("lease"),
-            started_at=bindparam("now"),
-            attempts=JOBS.c.attempts + 1,
-        )
-        .returning(
-            JOBS.c.id, JOBS.c.quantum_computer, JOBS.c.calibration_set_id, JOBS.c.shots,
-            JOBS.c.type, JOBS.c.use_timeslot, JOBS.c.created_at,
-            # Subqueries: SQLite's RETURNING names no other table, but may hold these.
-            _stored(PAYLOADS.c.payload), _stored(PAYLOADS.c.definition),
-        )
-    )
-    _claim_statements[dialect] = stmt
-    return stmt
+JOBS = orm.JOBS
 
 
 def claim(
@@ -206,7 +69,8 @@ def claim(
     machines = list(qcs)
     if dialect == "postgresql":
         # Lock the machines' rows: concurrent workers then never claim two jobs of one.
-        machines = list(conn.execute(_LOCK_MACHINES, {"qcs": machines}).scalars())
+        locked = run(conn, sql.lock_machines(tuple(machines)), {}).fetchall()
+        machines = [row[0] for row in locked]
         if not machines:
             return None
     return _claim(conn, dialect, machines, worker_id, lease_s)
@@ -216,28 +80,27 @@ def _claim(
     conn: Connection, dialect: str, machines: list[str], worker_id: str, lease_s: float
 ) -> Claimed | None:
     now = time.time()
-    params = {"machines": machines, "worker": worker_id, "lease": now + lease_s, "now": now}
-    row = conn.execute(_claim_statement(dialect), params).one_or_none()
+    params = {"worker": worker_id, "lease": now + lease_s, "now": now}
+    row = run(conn, sql.claim(dialect, tuple(machines)), params).fetchone()
     # The timeline's execution entries come from started_at/finished_at (no extra writes).
     if row is None:
         return None
-    payload, definition = row[-2:]
+    job_id, qc, cal_id, shots, kind, use_timeslot, created_at, payload, definition = row
     return Claimed(
-        row.id, row.quantum_computer, row.calibration_set_id, payload, row.shots,
-        row.type, definition, bool(row.use_timeslot), row.created_at, started_at=now,
+        job_id, qc, cal_id, payload, shots, kind, definition, bool(use_timeslot), created_at,
+        started_at=now,
     )
 
 
 def claimable(conn: Connection, qcs: Sequence[str]) -> bool:
     """Whether :func:`claim` would find a job now, looked up without locking anything."""
-    params = {"machines": list(qcs), "now": time.time()}
-    return conn.execute(_CLAIMABLE, params).first() is not None
+    return run(conn, sql.candidate(tuple(qcs)), {"now": time.time()}).fetchone() is not None
 
 
 def heartbeat(conn: Connection, job_id: str, worker_id: str, lease_s: float) -> bool | None:
     """Extend the lease. Returns whether cancellation was requested, None if the lease is lost."""
     params = {"job_id_": job_id, "worker": worker_id, "lease": time.time() + lease_s}
-    row = conn.execute(_HEARTBEAT, params).one_or_none()
+    row = run(conn, sql.HEARTBEAT, params).fetchone()
     return None if row is None else bool(row[0])
 
 
@@ -252,11 +115,14 @@ def finish(
     stages: Sequence[tuple[str, float]] = (),
     sweep_results: bytes | None = None,
     now: float | None = None,
+    notify: tuple[str, str] | None = None,
 ) -> bool:
     """End a claimed job. False (write nothing) if the lease was lost or the job deleted.
 
     ``stages`` are the IQM stages the worker marked; a completed job is also ``ready``.
     ``now``: the job's end time (default: the current time).
+    ``notify``: PostgreSQL's ``(channel, message)`` telling the job's waiters, sent in this
+    transaction (see :meth:`~qstation.queue.notify.Notifier.in_transaction`).
     """
     now = time.time() if now is None else now
     params = {
@@ -270,18 +136,23 @@ def finish(
         measurements, counts = results
         params |= {"measurements": measurements, "counts": counts,
                    "sweep_results": sweep_results, **mark_arrays(marks)}
-        # One round trip: the end, the results and the stage marks.
-        return bool(conn.execute(_FINISH_WITH_RESULTS_AND_MARKS, params).rowcount)
-    if not conn.execute(_FINISH, params).rowcount:
+        # One round trip: the end, the results, the stage marks (and the notification).
+        if notify is None:
+            return bool(run(conn, sql.FINISH_WITH_RESULTS_AND_MARKS, params).rowcount)
+        params |= {"channel": notify[0], "message": notify[1]}
+        return bool(run(conn, sql.FINISH_NOTIFYING, params).rowcount)
+    if not run(conn, sql.FINISH, params).rowcount:
         return False
+    if notify is not None:
+        run(conn, sql.NOTIFY, {"channel": notify[0], "message": notify[1]})
     if marks:
-        conn.execute(_ADD_EVENT, [
+        run(conn, sql.ADD_EVENT, [
             {"job_id": claimed.id, "source": SOURCE, "status": st, "ts": ts} for st, ts in marks
         ])
-    if results is not None and not combined:
+    if results is not None:
         measurements, counts = results
-        conn.execute(_ADD_RESULT, {"job_id": claimed.id, "measurements": measurements,
-                                   "counts": counts, "sweep_results": sweep_results})
+        run(conn, sql.ADD_RESULT, {"job_id": claimed.id, "measurements": measurements,
+                                "counts": counts, "sweep_results": sweep_results})
     return True
 
 
@@ -318,7 +189,7 @@ def reclaim_stalled(conn: Connection) -> list[str]:
         rows = conn.execute(stmt).all()
         for job_id, started_at in rows:
             # Keep the lost attempt in the timeline: its start and its reclaim.
-            conn.execute(_ADD_EVENT, [
+            conn.execute(sql.ADD_EVENT, [
                 {"job_id": job_id, "source": SOURCE, "status": "execution_started",
                  "ts": started_at or now},
                 {"job_id": job_id, "source": SOURCE, "status": f"reclaimed_{status}", "ts": now},

@@ -39,6 +39,11 @@ class Notifier(Protocol):
     def publish(self, topic: str, payload: str) -> None:
         """Send a notification to every listening process (best effort)."""
 
+    def in_transaction(self, topic: str, payload: str) -> tuple[str, str] | None:
+        """The ``(channel, message)`` a PostgreSQL transaction sends for this notification,
+        so that it leaves at commit without a statement of its own; None when notifications
+        do not travel through the job database."""
+
     async def wait(self, topic: str, payload: str | None, timeout: float) -> bool:
         """Wait until a matching notification arrives; False on timeout."""
 
@@ -140,6 +145,9 @@ class LocalNotifier:
             except (BlockingIOError, OSError):
                 pass  # listener's buffer is full: it is busy and will poll anyway
 
+    def in_transaction(self, topic: str, payload: str) -> tuple[str, str] | None:
+        return None
+
     async def wait(self, topic: str, payload: str | None, timeout: float) -> bool:
         return await self._waiters.wait(topic, payload, timeout)
 
@@ -161,6 +169,9 @@ class NullNotifier:
         return None
 
     def publish(self, topic: str, payload: str) -> None:
+        return None
+
+    def in_transaction(self, topic: str, payload: str) -> tuple[str, str] | None:
         return None
 
     async def wait(self, topic: str, payload: str | None, timeout: float) -> bool:

@@ -16,9 +16,9 @@ import logging
 from collections.abc import Iterable
 
 import psycopg
-from sqlalchemy.engine import make_url
 
 from qstation.queue.notify import CANCEL, DONE, JOB, QUEUE, _Waiters
+from qstation.store.db import psycopg_conninfo
 
 log = logging.getLogger("qstation.notify")
 #: Topic -> the channel it travels on.
@@ -27,11 +27,6 @@ CHANNELS = {QUEUE: "qstation_work", CANCEL: "qstation_work",
 #: What workers wait for; what API processes wait for.
 WORKER_TOPICS = (QUEUE, CANCEL)
 API_TOPICS = (JOB, DONE)
-
-
-def _conninfo(database_url: str) -> str:
-    url = make_url(database_url).set(drivername="postgresql")
-    return url.render_as_string(hide_password=False)
 
 
 class PostgresNotifier:
@@ -44,7 +39,7 @@ class PostgresNotifier:
 
     def __init__(self, database_url: str, topics: Iterable[str] = tuple(CHANNELS)) -> None:
         self._channels = sorted({CHANNELS[t] for t in topics})
-        self._conninfo = _conninfo(database_url)
+        self._conninfo = psycopg_conninfo(database_url)
         self._waiters = _Waiters()
         self._listen: psycopg.AsyncConnection[object] | None = None
         self._send: psycopg.AsyncConnection[object] | None = None
@@ -103,6 +98,9 @@ class PostgresNotifier:
             await self._send.execute(f"SELECT {calls}", params)
         except psycopg.Error as err:
             log.warning("notifications not sent: %s", err)
+
+    def in_transaction(self, topic: str, payload: str) -> tuple[str, str] | None:
+        return CHANNELS[topic], f"{topic}|{payload}"
 
     async def wait(self, topic: str, payload: str | None, timeout: float) -> bool:
         return await self._waiters.wait(topic, payload, timeout)

@@ -222,7 +222,8 @@ class Worker:
         stages = outcome.stages if outcome else ()
         sweep = outcome.sweep_results if outcome else None
         if q.finish(conn, claimed, self.id, status, errors=errors, results=results,
-                    stages=stages, sweep_results=sweep, now=ended_at):
+                    stages=stages, sweep_results=sweep, now=ended_at,
+                    notify=self.notifier.in_transaction(DONE, claimed.id)):
             return claimed.quantum_computer
         log.warning("job %s was reclaimed or deleted meanwhile; result dropped", claimed.id)
         return None
@@ -230,7 +231,10 @@ class Worker:
     def _announce(self, done: _Finished, held: str | None, ended_at: float) -> None:
         """After the commit: wake the job's waiters and count it (if it was written)."""
         job = done[0]
-        self.notifier.publish(DONE, job.id)  # also wakes the JOB waiters
+        # DONE also wakes the JOB waiters. Where notifications travel through the database,
+        # the transaction that ended the job has sent it.
+        if held is None or self.notifier.in_transaction(DONE, job.id) is None:
+            self.notifier.publish(DONE, job.id)
         if held is not None:
             observe.count_finished(job.quantum_computer, bool(job.use_timeslot), done[1],
                                    job.created_at, job.started_at, ended_at)

@@ -153,7 +153,8 @@ def create_app(
         # Lookups outside transactions: SQLite's reads are already; PostgreSQL's autocommit.
         read_engine = engine if is_sqlite(url) else engine.execution_options(
             isolation_level="AUTOCOMMIT")
-        light = LightReads.for_url(url, read_engine)
+        light = LightReads.for_url(url)
+        await light.open()
         state = AppState(
             settings=settings,
             sessions=sessionmaker(engine),
@@ -181,7 +182,7 @@ def create_app(
                 recal.cancel()
             await state.notifier.close()
             state.jobs.close()
-            light.close()
+            await light.close()
             await engine.dispose()
 
     # /docs and /redoc come with the console, from bundled files (FastAPI's use CDNs).

@@ -32,6 +32,11 @@ def _driver_url(url: str, *, is_async: bool) -> URL:
     raise ValueError(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
 
 
+def psycopg_conninfo(url: str) -> str:
+    """The connection string ``psycopg`` itself takes for the PostgreSQL database at ``url``."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def is_sqlite(url: str) -> bool:
     """Whether ``url`` names an SQLite database."""
     return make_url(url).get_backend_name() == "sqlite"

@@ -13,13 +13,23 @@ from typing import Any, NamedTuple
 from sqlalchemy import Float, String, bindparam, func, insert, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Connection
 
 from qstation.store import orm
 from qstation.store.booking_orm import USAGE_DAYS
+from qstation.store.driver import run
 
 JOBS, EVENTS, PAYLOADS = orm.JOBS, orm.JOB_EVENTS, orm.JOB_PAYLOADS
 #: The fields of a new job stored in ``job_payloads`` rather than in its ``jobs`` row.
 PAYLOAD_FIELDS = ("payload", "definition")
+_ADD_JOB, _ADD_PAYLOAD, _ADD_EVENTS = insert(JOBS), insert(PAYLOADS), insert(EVENTS)
+#: Waiting FIFO jobs of machine ``qc`` ahead of the job with ``seq`` (an index range count).
+FIFO_AHEAD = select(func.count()).where(
+    JOBS.c.quantum_computer == bindparam("qc"),
+    JOBS.c.status == "waiting",
+    JOBS.c.use_timeslot.is_(False),
+    JOBS.c.seq < bindparam("seq"),
+)
 
 
 def split_fields(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -133,3 +143,23 @@ def enqueue_statement(columns: tuple[str, ...]) -> Any:
         )
         _enqueue_statements[columns] = stmt
     return _enqueue_statements[columns]
+
+
+def sqlite_enqueue(
+    conn: Connection, fields: dict[str, Any], source: str,
+    marks: Sequence[tuple[str, float]], charge: Charge,
+) -> tuple[int, int, int]:
+    """SQLite: what :func:`enqueue_statement` does, in five statements of the caller's
+    transaction (on the driver's connection where :func:`.driver.bypasses` allows); returns
+    the same ``seq``, FIFO position and shot total of the day."""
+    job, stored = split_fields(fields)
+    added: Any = run(conn, _ADD_JOB, job)  # an sqlite3 cursor or a SQLAlchemy result
+    seq = int(added.lastrowid)
+    run(conn, _ADD_PAYLOAD, stored)
+    if marks:
+        run(conn, _ADD_EVENTS, [
+            {"job_id": fields["id"], "source": source, "status": st, "ts": ts} for st, ts in marks
+        ])
+    day = run(conn, ledger_charge("sqlite"), charge.params()).fetchone()
+    position = run(conn, FIFO_AHEAD, {"qc": fields["quantum_computer"], "seq": seq}).fetchone()
+    return seq, int(position[0]), int(day[1])

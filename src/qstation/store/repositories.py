@@ -23,12 +23,14 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from qstation.store import orm
+from qstation.store.driver import bypasses
 from qstation.store.enqueue import (
+    FIFO_AHEAD,
     Charge,
     enqueue_statement,
-    ledger_charge,
     mark_arrays,
     split_fields,
+    sqlite_enqueue,
 )
 from qstation.store.orm import (
     CalibrationSetRow,
@@ -109,12 +111,7 @@ _EVENTS = (
     .where(EVENTS.c.job_id == bindparam("job_id_"))
     .order_by(EVENTS.c.id)
 )
-_POSITION = select(func.count()).where(
-    JOBS.c.quantum_computer == bindparam("qc"),
-    JOBS.c.status == "waiting",
-    JOBS.c.use_timeslot.is_(False),
-    JOBS.c.seq < bindparam("seq"),
-)
+_POSITION = FIFO_AHEAD
 # A timeslot job runs only in its owner's windows, so only the owner's earlier timeslot
 # jobs on that machine are ahead of it; other users' timeslot jobs run in their own windows.
 _SLOT_POSITION = select(func.count()).where(
@@ -163,18 +160,18 @@ class JobRepository:
     async def enqueue(
         self, fields: dict[str, Any], source: str, marks: Sequence[tuple[str, float]],
         charge: Charge,
-    ) -> tuple[int, int | None, int]:
+    ) -> tuple[int, int, int]:
         """Insert a job and its first timeline ``marks``, and add ``charge`` to the usage
-        ledger; returns its ``seq``, on PostgreSQL (where it costs no extra round trip) its
-        FIFO position, and its owner's new shot total of the day. On PostgreSQL this is one
-        statement, atomic by itself; there the ledger's upsert locks the owner's day until
-        commit, which serialises one owner's concurrent submissions."""
+        ledger; returns its ``seq``, its FIFO position and its owner's new shot total of the
+        day. On PostgreSQL this is one statement, atomic by itself; there the ledger's upsert
+        locks the owner's day until commit, which serialises one owner's concurrent
+        submissions. On SQLite the statements run on the driver's connection."""
         conn = await self.session.connection()
-        if conn.dialect.name != "postgresql":
-            seq = await self.add(fields)
-            await self.add_events(fields["id"], source, marks)
-            day = (await conn.execute(ledger_charge(conn.dialect.name), charge.params())).one()
-            return seq, None, int(day[1])
+        if conn.dialect.name == "sqlite":
+            sync = conn.sync_connection
+            if sync is not None and bypasses(sync):  # nothing to wait for: run it here
+                return sqlite_enqueue(sync, fields, source, marks, charge)
+            return await conn.run_sync(sqlite_enqueue, fields, source, marks, charge)
         job, stored = split_fields(fields)
         params = {**job, "payload": stored["payload"], "definition": stored["definition"],
                   "source": source, "qc": fields["quantum_computer"],
@@ -225,10 +222,6 @@ class JobRepository:
             params["owner"] = job.owner
             return int((await self._run(_SLOT_POSITION, params)).scalar_one())
         return int((await self._run(_POSITION, params)).scalar_one())
-
-    async def fifo_position(self, qc: str, seq: int) -> int:
-        """Waiting FIFO jobs of ``qc`` ahead of the job with ``seq`` (an index range count)."""
-        return int((await self._run(_POSITION, {"qc": qc, "seq": seq})).scalar_one())
 
     async def transition(
         self, job_id: str, frm: Sequence[str], to: str, **values: Any

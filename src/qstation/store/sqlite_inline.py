@@ -88,6 +88,11 @@ class InlineConnection:
         self._conn = conn
         self._connection: sqlite3.Connection | None = conn  # checked by SQLAlchemy
 
+    @property
+    def sqlite(self) -> sqlite3.Connection:
+        """The ``sqlite3`` connection itself (see :mod:`qstation.store.driver`)."""
+        return self._conn
+
     def cursor(self) -> _CursorFactory:
         return _CursorFactory(self._conn)
 

@@ -71,7 +71,7 @@ async def circuit_submission(
         stored = await state.jobs.store(
             session, sub, owner=principal.owner, idempotency_key=idempotency_key
         )
-        data = await state.jobs.acknowledgement(session, sub, stored)
+    data = state.jobs.acknowledgement(sub, stored)
     # Acknowledge only now that the job is committed. The workers are woken just after
     # the answer is written (the callback runs once this task yields or ends): the woken
     # worker then does not take the CPU from the answer on a busy machine.

@@ -45,8 +45,8 @@ _TERMINAL = frozenset(s.value for s in TERMINAL)
 
 
 class Stored(NamedTuple):
-    """A stored job: its id, whether this call created it, its queue ``seq`` and, where the
-    store read it on the way, its FIFO position."""
+    """A stored job: its id, whether this call created it, its queue ``seq`` and, for a job
+    this call created, its FIFO position when stored."""
 
     job_id: str
     created: bool
@@ -205,7 +205,7 @@ class JobService:
     async def enqueue(
         self, session: AsyncSession, fields: dict[str, Any], stages: Stages,
         owner: str | None, shots: int, executions: int,
-    ) -> tuple[int, int | None]:
+    ) -> tuple[int, int]:
         """Insert a job with its marks so far and charge it; its ``seq`` and FIFO position.
 
         Raises:
@@ -229,21 +229,16 @@ class JobService:
             raise NotFound(f"job {job_id} not found", error_code="JOB_NOT_FOUND")
         return job
 
-    async def acknowledgement(
-        self, session: AsyncSession, sub: Submission, stored: Stored
-    ) -> JobData | None:
+    def acknowledgement(self, sub: Submission, stored: Stored) -> JobData | None:
         """The answer to a fresh FIFO submission, built from what is known without re-reading
         the job (None where only a full :meth:`view` will do: replays, timeslot jobs)."""
         if sub.use_timeslot or not stored.created:
             return None
-        position = stored.position
-        if position is None:
-            position = await JobRepository(session).fifo_position(sub.qc, stored.seq)
         return JobData(
             id=uuid.UUID(stored.job_id),
             type="circuit",
             status=JobStatus.WAITING,
-            queue_position=position,
+            queue_position=stored.position,
             timeline=[TimelineEntry(source=SERVER, status="created",
                                     timestamp=datetime.fromtimestamp(sub.received_at, UTC))],
             messages=[JobMessage.model_validate(m) for m in _messages(sub)],

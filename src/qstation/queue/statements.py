@@ -1,0 +1,182 @@
+"""The queue's statements, as Core: claiming, heart-beating and finishing jobs.
+
+A claim names its machines as literals, one statement per set of machines (a worker serves
+the same set throughout): a statement with an expanding list is rendered at each execution,
+and one without runs on the driver's connection as it is (:mod:`qstation.store.driver`).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from sqlalchemy import (
+    LargeBinary,
+    String,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
+
+from qstation.store import orm
+from qstation.store.booking_orm import BOOKINGS
+from qstation.store.enqueue import marks_cte
+
+#: The source of the timeline marks a worker writes.
+SOURCE = "iqm-station-control"
+
+JOBS, QCS, PAYLOADS = orm.JOBS, orm.QUANTUM_COMPUTERS, orm.JOB_PAYLOADS
+
+
+def _stored(column: Any) -> Any:
+    """A column of the claimed job's ``job_payloads`` row, as a scalar subquery."""
+    # The cast: SQLite compares the values RETURNING reads without their column's affinity,
+    # and would then scan job_payloads, whose primary key it uses for a text.
+    return select(column).where(PAYLOADS.c.job_id == cast(JOBS.c.id, String)).scalar_subquery()
+
+
+#: The job ``job_id_`` while worker ``worker`` holds its lease.
+_HELD = and_(
+    JOBS.c.id == bindparam("job_id_"),
+    JOBS.c.claimed_by == bindparam("worker"),
+    JOBS.c.status == "processing",
+)
+HEARTBEAT = (
+    update(JOBS)
+    .where(_HELD)
+    .values(lease_expires_at=bindparam("lease"))
+    .returning(JOBS.c.cancel_requested)
+)
+FINISH = (
+    update(JOBS)
+    .where(_HELD)
+    .values(
+        status=bindparam("new_status"),
+        finished_at=bindparam("now"),
+        lease_expires_at=None,
+        errors=bindparam("errors"),
+    )
+)
+ADD_RESULT = orm.JOB_RESULTS.insert()
+# On PostgreSQL a job's end and its results go in one statement, one round trip: the
+# results row is inserted only if the guarded UPDATE ended the job.
+_ENDED = FINISH.returning(JOBS.c.id).cte("ended")
+_FINISH_WITH_RESULTS = orm.JOB_RESULTS.insert().from_select(
+    ["job_id", "measurements", "counts", "sweep_results"],
+    select(_ENDED.c.id, bindparam("measurements", type_=Text()),
+           bindparam("counts", type_=Text()),
+           bindparam("sweep_results", type_=LargeBinary())),
+)
+ADD_EVENT = orm.JOB_EVENTS.insert()
+# The job's stage marks go in the same statement, and only if the guarded UPDATE ended it.
+FINISH_WITH_RESULTS_AND_MARKS = _FINISH_WITH_RESULTS.add_cte(marks_cte(_ENDED, literal(SOURCE)))
+# ... and the notification of the job's waiters: ``pg_notify`` runs once per ended row (the
+# insert reads its CTE, so PostgreSQL evaluates it), and notifications leave at commit.
+_NOTIFIED = (
+    select(func.pg_notify(bindparam("channel", type_=String()),
+                          bindparam("message", type_=String())).label("sent"))
+    .select_from(_ENDED)
+    .cte("notified")
+)
+FINISH_NOTIFYING = orm.JOB_RESULTS.insert().from_select(
+    ["job_id", "measurements", "counts", "sweep_results"],
+    select(_ENDED.c.id, bindparam("measurements", type_=Text()),
+           bindparam("counts", type_=Text()),
+           bindparam("sweep_results", type_=LargeBinary()))
+    .select_from(_ENDED.join(_NOTIFIED, true())),
+).add_cte(marks_cte(_ENDED, literal(SOURCE)))
+#: PostgreSQL: a notification sent in a transaction (it leaves at commit).
+NOTIFY = select(func.pg_notify(bindparam("channel", type_=String()),
+                               bindparam("message", type_=String())))
+
+
+def _listed(machines: tuple[str, ...]) -> list[Any]:
+    return [literal(m) for m in machines]
+
+
+@cache
+def lock_machines(machines: tuple[str, ...]) -> Any:
+    """PostgreSQL: lock the rows of ``machines``, in one order (so no deadlock).
+
+    Claimers wait for each other on the machines' rows rather than skip them: a worker that
+    finishes a job and claims its machine's next one in the same transaction must not find
+    that machine skipped because an idle worker is looking at it. The waits are one short
+    transaction long; job rows are still taken with SKIP LOCKED.
+    """
+    return (
+        select(QCS.c.alias)
+        .where(QCS.c.alias.in_(_listed(machines)))
+        .order_by(QCS.c.alias)
+        .with_for_update()
+    )
+
+
+@cache
+def candidate(machines: tuple[str, ...]) -> Any:
+    """The oldest runnable job of ``machines``, as a ``SELECT`` of its ``seq``."""
+    busy = JOBS.alias("busy")
+    online = select(QCS.c.alias).where(QCS.c.status == "online")
+    window_open = and_(
+        BOOKINGS.c.quantum_computer == JOBS.c.quantum_computer,
+        BOOKINGS.c.starts_at <= bindparam("now"),
+        BOOKINGS.c.ends_at > bindparam("now"),
+    )
+    # FIFO jobs run when no window is open on their machine; timeslot jobs only in a window
+    # of their owner. One statement keeps the claim atomic without extra round trips.
+    queue_allows = or_(
+        and_(JOBS.c.use_timeslot.is_(False), ~exists().where(window_open)),
+        and_(
+            JOBS.c.use_timeslot.is_(True),
+            exists().where(window_open, BOOKINGS.c.username == JOBS.c.owner),
+        ),
+    )
+    return (
+        select(JOBS.c.seq)
+        .where(
+            JOBS.c.quantum_computer.in_(_listed(machines)),
+            JOBS.c.quantum_computer.in_(online),
+            JOBS.c.status == "waiting",
+            queue_allows,
+            ~exists().where(
+                and_(
+                    busy.c.quantum_computer == JOBS.c.quantum_computer,
+                    busy.c.status == "processing",
+                )
+            ),
+        )
+        .order_by(JOBS.c.seq)
+        .limit(1)
+    )
+
+
+@cache
+def claim(dialect: str, machines: tuple[str, ...]) -> Any:
+    """The claiming ``UPDATE … RETURNING`` of the oldest runnable job of ``machines``."""
+    oldest = candidate(machines)
+    if dialect == "postgresql":
+        oldest = oldest.with_for_update(skip_locked=True)
+    return (
+        update(JOBS)
+        .where(JOBS.c.seq == oldest.scalar_subquery(), JOBS.c.status == "waiting")
+        .values(
+            status="processing",
+            claimed_by=bindparam("worker"),
+            lease_expires_at=bindparam("lease"),
+            started_at=bindparam("now"),
+            attempts=JOBS.c.attempts + 1,
+        )
+        .returning(
+            JOBS.c.id, JOBS.c.quantum_computer, JOBS.c.calibration_set_id, JOBS.c.shots,
+            JOBS.c.type, JOBS.c.use_timeslot, JOBS.c.created_at,
+            # Subqueries: SQLite's RETURNING names no other table, but may hold these.
+            _stored(PAYLOADS.c.payload), _stored(PAYLOADS.c.definition),
+        )
+    )

@@ -1,0 +1,170 @@
+"""The queue's hot statements on the driver's connection write what SQLAlchemy writes.
+
+A submission's statements (SQLite) and a worker's claim and finish (SQLite and PostgreSQL)
+run on the driver's connection unless something listens for statements; then they go
+through SQLAlchemy. Both paths run here on one database, and the rows they leave are
+compared column for column (JSON as text, booleans, marks, results).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy import event, insert, text
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.engine import Engine
+
+from qstation.queue import claim as q
+from qstation.queue.postgres import PostgresNotifier
+from qstation.queue.statements import FINISH
+from qstation.store import orm
+from qstation.store.db import make_sync_engine, psycopg_conninfo
+from qstation.store.driver import DriverStatement, bypasses
+from qstation.store.enqueue import Charge, sqlite_enqueue
+from tests.support.postgres import ENV, fresh_database
+
+pytestmark = pytest.mark.timeout(120)
+MARKS = [("received", 1.0), ("validation_ended", 1.5), ("pending_execution", 2.0)]
+STAGES = [("execution_started", 3.0), ("execution_ended", 4.0)]
+
+
+def _engines(url: str) -> tuple[Engine, Engine]:
+    """An engine whose hot statements run on the driver, and one whose go through
+    SQLAlchemy (a statement listener is attached, as tracing attaches one)."""
+    direct, watched = make_sync_engine(url), make_sync_engine(url)
+    event.listen(watched, "before_cursor_execute", lambda *_: None)
+    with direct.connect() as a, watched.connect() as b:
+        assert bypasses(a) and not bypasses(b)
+    return direct, watched
+
+
+def _fields(job_id: str, qc: str = "star-5") -> dict[str, Any]:
+    return {
+        "id": job_id, "type": "circuit", "protocol": "iqm", "quantum_computer": qc,
+        "owner": "alice", "status": "waiting", "use_timeslot": False,
+        "calibration_set_id": str(uuid.UUID(int=7)), "shots": 100, "n_circuits": 1,
+        "payload": '{"circuits": []}', "idempotency_key": None, "created_at": time.time(),
+        "attempts": 0, "cancel_requested": False, "progress": 0, "errors": [],
+        "messages": [{"source": "server", "message": "naïve ✓"}], "trace_context": None,
+    }
+
+
+def _add_machine(engine: Engine, alias: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(insert(orm.QUANTUM_COMPUTERS).values(
+            alias=alias, id=str(uuid.uuid4()), display_name=alias, device="star-5",
+            status="online", default_calibration_set_id=None, created_at=0.0))
+
+
+def _rows(engine: Engine, job_id: str) -> dict[str, Any]:
+    with engine.connect() as conn:
+        job = conn.execute(text(
+            "SELECT type, protocol, quantum_computer, owner, status, use_timeslot, shots, "
+            "attempts, cancel_requested, progress, errors, messages, claimed_by, "
+            "lease_expires_at FROM jobs WHERE id = :id"), {"id": job_id}).one()
+        return {
+            "job": tuple(job),
+            "payload": conn.execute(text(
+                "SELECT payload, definition FROM job_payloads WHERE job_id = :id"),
+                {"id": job_id}).all(),
+            "events": conn.execute(text(
+                "SELECT source, status, ts FROM job_events WHERE job_id = :id ORDER BY id"),
+                {"id": job_id}).all(),
+            "results": conn.execute(text(
+                "SELECT measurements, counts FROM job_results WHERE job_id = :id"),
+                {"id": job_id}).all(),
+        }
+
+
+def test_both_paths_store_claim_and_finish_jobs_alike(database_url: str) -> None:
+    direct, watched = _engines(database_url)
+    try:
+        ends = {}
+        for name, engine in (("direct", direct), ("watched", watched)):
+            qc = f"qc-{name}"  # one machine each: each claim finds its own job
+            _add_machine(direct, qc)
+            job_id = str(uuid.uuid4())
+            with engine.begin() as conn:
+                if conn.dialect.name == "sqlite":
+                    charge = Charge("alice", "2026-12-04", 1, 100)
+                    _, position, shots = sqlite_enqueue(
+                        conn, _fields(job_id, qc), "server", MARKS, charge)
+                    assert position == 0 and shots == 100 * (1 + (name == "watched"))
+                else:  # PostgreSQL stores with its one-statement enqueue (not this path)
+                    conn.execute(insert(orm.JOBS).values(
+                        {k: v for k, v in _fields(job_id, qc).items() if k != "payload"}))
+                    conn.execute(insert(orm.JOB_PAYLOADS).values(
+                        job_id=job_id, payload='{"circuits": []}'))
+            with engine.begin() as conn:
+                claimed = q.claim(conn, [qc], "worker-1", 30.0)
+            assert claimed is not None and claimed.id == job_id
+            assert claimed.payload == '{"circuits": []}' and claimed.use_timeslot is False
+            with engine.begin() as conn:
+                assert q.finish(conn, claimed, "worker-1", "completed", results=("[1]", "{}"),
+                                stages=STAGES, now=5.0)
+            with engine.begin() as conn:  # written once: the lease is gone
+                assert not q.finish(conn, claimed, "worker-1", "failed", now=6.0)
+            rows = _rows(direct, job_id)
+            job = rows["job"]
+            ends[name] = {**rows, "job": (*job[:2], *job[3:])}  # all but the machine
+        assert ends["direct"] == ends["watched"]
+        end = ends["direct"]
+        assert end["results"] == [("[1]", "{}")]
+        assert [e[1] for e in end["events"]][-3:] == ["execution_started", "execution_ended",
+                                                      "ready"]
+    finally:
+        direct.dispose()
+        watched.dispose()
+
+
+@pytest.mark.postgres
+def test_a_job_s_end_notifies_its_waiters_at_commit(tmp_path: Path) -> None:
+    if not os.environ.get(ENV):
+        pytest.skip(f"{ENV} is not set")
+    with fresh_database() as url:
+        engine = make_sync_engine(url)
+        listener = psycopg.connect(psycopg_conninfo(url), autocommit=True)
+        try:
+            _add_machine(engine, "star-5")
+            job_id = str(uuid.uuid4())
+            with engine.begin() as conn:
+                conn.execute(insert(orm.JOBS).values(
+                    {k: v for k, v in _fields(job_id).items() if k != "payload"}))
+                conn.execute(insert(orm.JOB_PAYLOADS).values(job_id=job_id, payload="{}"))
+                claimed = q.claim(conn, ["star-5"], "worker-1", 30.0)
+            assert claimed is not None
+            listener.execute("LISTEN qstation_jobs")
+            notice = PostgresNotifier(url).in_transaction("done", job_id)
+            with engine.begin() as conn:
+                assert q.finish(conn, claimed, "worker-1", "completed", results=("[]", "{}"),
+                                notify=notice)
+                assert _notes(listener) == []  # not before the commit
+            assert _notes(listener) == [f"done|{job_id}"]
+            with engine.begin() as conn:  # the lease is gone: nothing written, nothing sent
+                assert not q.finish(conn, claimed, "worker-1", "completed",
+                                    results=("[]", "{}"), notify=notice)
+            assert _notes(listener) == []
+        finally:
+            listener.close()
+            engine.dispose()
+
+
+def _notes(conn: psycopg.Connection[Any]) -> list[str]:
+    return [n.payload for n in conn.notifies(timeout=0.5, stop_after=1)]
+
+
+def test_a_driver_statement_is_given_every_value_it_cannot_hold() -> None:
+    dialect = sqlite.dialect()
+    with pytest.raises(ValueError, match="Python-side defaults"):
+        DriverStatement(insert(orm.JOBS), dialect, ("id", "quantum_computer"))
+    finish = DriverStatement(FINISH, dialect)
+    with pytest.raises(KeyError, match="worker"), sqlite3.connect(":memory:") as conn:
+        finish.execute(conn, {"job_id_": "x", "new_status": "completed", "now": 1.0,
+                              "errors": []})
