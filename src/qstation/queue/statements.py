@@ -66,37 +66,29 @@ FINISH = (
     )
 )
 ADD_RESULT = orm.JOB_RESULTS.insert()
-# On PostgreSQL a job's end and its results go in one statement, one round trip: the
-# results row is inserted only if the guarded UPDATE ended the job.
-_ENDED = FINISH.returning(JOBS.c.id).cte("ended")
-_FINISH_WITH_RESULTS = orm.JOB_RESULTS.insert().from_select(
-    ["job_id", "measurements", "counts", "sweep_results"],
-    select(_ENDED.c.id, bindparam("measurements", type_=Text()),
-           bindparam("counts", type_=Text()),
-           bindparam("sweep_results", type_=LargeBinary())),
-)
 ADD_EVENT = orm.JOB_EVENTS.insert()
-# The job's stage marks go in the same statement, and only if the guarded UPDATE ended it.
-FINISH_WITH_RESULTS_AND_MARKS = _FINISH_WITH_RESULTS.add_cte(marks_cte(_ENDED, literal(SOURCE)))
+# On PostgreSQL a job's end, its results and its stage marks go in one statement, one round
+# trip: the results row and the marks are inserted only if the guarded UPDATE ended the job.
+_ENDED = FINISH.returning(JOBS.c.id).cte("ended")
+_MARKED = marks_cte(_ENDED, literal(SOURCE))
+_RESULT_COLUMNS = ["job_id", "measurements", "counts", "sweep_results"]
+_RESULTS = select(
+    _ENDED.c.id, bindparam("measurements", type_=Text()), bindparam("counts", type_=Text()),
+    bindparam("sweep_results", type_=LargeBinary()),
+)
+FINISH_WITH_RESULTS_AND_MARKS = (
+    orm.JOB_RESULTS.insert().from_select(_RESULT_COLUMNS, _RESULTS).add_cte(_MARKED)
+)
+_NOTICE = func.pg_notify(bindparam("channel", type_=String()),
+                         bindparam("message", type_=String()))
 # ... and the notification of the job's waiters: ``pg_notify`` runs once per ended row (the
 # insert reads its CTE, so PostgreSQL evaluates it), and notifications leave at commit.
-_NOTIFIED = (
-    select(func.pg_notify(bindparam("channel", type_=String()),
-                          bindparam("message", type_=String())).label("sent"))
-    .select_from(_ENDED)
-    .cte("notified")
-)
+_NOTIFIED = select(_NOTICE.label("sent")).select_from(_ENDED).cte("notified")
 FINISH_NOTIFYING = orm.JOB_RESULTS.insert().from_select(
-    ["job_id", "measurements", "counts", "sweep_results"],
-    select(_ENDED.c.id, bindparam("measurements", type_=Text()),
-           bindparam("counts", type_=Text()),
-           bindparam("sweep_results", type_=LargeBinary()))
-    .select_from(_ENDED.join(_NOTIFIED, true())),
-).add_cte(marks_cte(_ENDED, literal(SOURCE)))
+    _RESULT_COLUMNS, _RESULTS.select_from(_ENDED.join(_NOTIFIED, true()))
+).add_cte(_MARKED)
 #: PostgreSQL: a notification sent in a transaction (it leaves at commit).
-NOTIFY = select(func.pg_notify(bindparam("channel", type_=String()),
-                               bindparam("message", type_=String())))
-
+NOTIFY = select(_NOTICE)
 
 def _listed(machines: tuple[str, ...]) -> list[Any]:
     return [literal(m) for m in machines]

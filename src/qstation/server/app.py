@@ -30,7 +30,8 @@ from qstation.server.observe import ObserveMiddleware
 from qstation.server.openapi import install_openapi
 from qstation.server.usage import routes as usage
 from qstation.store import migrate
-from qstation.store.db import is_sqlite, make_async_engine, sessionmaker
+from qstation.store.db import is_sqlite, make_async_engine, psycopg_conninfo, sessionmaker
+from qstation.store.driver import StatementPool
 from qstation.store.light_reads import LightReads
 from qstation.store.private import private_dir
 from qstation.telemetry import tracing
@@ -153,8 +154,11 @@ def create_app(
         # Lookups outside transactions: SQLite's reads are already; PostgreSQL's autocommit.
         read_engine = engine if is_sqlite(url) else engine.execution_options(
             isolation_level="AUTOCOMMIT")
-        light = LightReads.for_url(url)
-        await light.open()
+        statements = None if is_sqlite(url) else StatementPool(
+            psycopg_conninfo(url), engine.dialect)
+        if statements is not None:
+            await statements.open()
+        light = LightReads.for_url(url, statements)
         state = AppState(
             settings=settings,
             sessions=sessionmaker(engine),
@@ -167,6 +171,7 @@ def create_app(
                 engine.execution_options(isolation_level="AUTOCOMMIT")),
             read_engine=read_engine,
             light=light,
+            statements=statements,
         )
         await _bootstrap(state)
         await state.notifier.start()
@@ -182,7 +187,9 @@ def create_app(
                 recal.cancel()
             await state.notifier.close()
             state.jobs.close()
-            await light.close()
+            light.close()
+            if statements is not None:
+                await statements.close()
             await engine.dispose()
 
     # /docs and /redoc come with the console, from bundled files (FastAPI's use CDNs).

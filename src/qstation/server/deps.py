@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
+from qstation.store.driver import StatementPool
 from qstation.store.light_reads import LightReads
 from qstation.store.repositories import Reader
 
@@ -41,6 +42,9 @@ class AppState:
     read_engine: AsyncEngine | None = None
     #: The hottest lookups, past SQLAlchemy (see :mod:`qstation.store.light_reads`).
     light: LightReads | None = None
+    #: PostgreSQL: connections for one-statement work past SQLAlchemy (lookups, and
+    #: submissions that are one statement); None on SQLite.
+    statements: StatementPool | None = None
 
 
 @dataclass(frozen=True)
@@ -60,33 +64,43 @@ async def get_state(request: Request) -> AppState:
 
 @asynccontextmanager
 async def unit_of_work(
-    state: AppState, *, write: bool = False, read_only: bool = False, one_statement: bool = False
+    state: AppState, *, write: bool = False, read_only: bool = False
 ) -> AsyncIterator[AsyncSession]:
     """One transaction: committed once at the end, rolled back on error.
 
     ``write=True`` marks a block that writes, so it is serialised on SQLite.
     ``read_only=True`` marks a block that never writes: its statements may run without a
     transaction around them (each still sees committed data only).
-    ``one_statement=True`` marks a block that runs a single statement, atomic by itself: on
-    PostgreSQL it too runs without BEGIN and COMMIT, and its statement is durable when it
-    returns.
     """
     lock = state.write_lock if write else None
     if lock is not None:
         await lock.acquire()
-    bare = read_only or one_statement
-    sessions = state.read_sessions if bare and state.read_sessions else state.sessions
+    sessions = state.read_sessions if read_only and state.read_sessions else state.sessions
     try:
-        async with sessions() as session:
-            try:
-                yield session
-                await session.commit()
-            except BaseException:
-                await session.rollback()
-                raise
+        session = sessions()
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+        finally:
+            await _close(state, session)
     finally:
         if lock is not None:
             lock.release()
+
+
+async def _close(state: AppState, resource: AsyncSession | AsyncConnection) -> None:
+    # SQLAlchemy's own exit closes in a task of its own, so that a cancelled request cannot
+    # abandon the close partway. On SQLite, whose statements run on the loop's thread, a
+    # close never suspends and needs none; and the hand-off to a new task put the request
+    # behind every other ready one: in a burst of 1,000 submissions every body was read and
+    # checked before the first job was stored, and the worker idled meanwhile.
+    if state.write_lock is not None:  # SQLite
+        await resource.close()
+    else:
+        await resource.__aexit__(None, None, None)
 
 
 @asynccontextmanager
@@ -99,8 +113,11 @@ async def reading(state: AppState) -> AsyncIterator[Reader | AsyncSession]:
         async with unit_of_work(state, read_only=True) as session:
             yield session
         return
-    async with state.read_engine.connect() as conn:
+    conn = await state.read_engine.connect()
+    try:
         yield Reader(conn)
+    finally:
+        await _close(state, conn)
 
 
 async def get_principal(request: Request) -> Principal:

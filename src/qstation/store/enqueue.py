@@ -102,6 +102,18 @@ def mark_arrays(marks: Sequence[tuple[str, float]]) -> dict[str, list[Any]]:
     return {"mark_statuses": [m[0] for m in marks], "mark_times": [m[1] for m in marks]}
 
 
+def enqueue_params(
+    fields: dict[str, Any], source: str, marks: Sequence[tuple[str, float]], charge: Charge
+) -> tuple[Any, dict[str, Any]]:
+    """PostgreSQL: the :func:`enqueue_statement` that stores a job of ``fields``, and its
+    parameters."""
+    job, stored = split_fields(fields)
+    params = {**job, "payload": stored["payload"], "definition": stored["definition"],
+              "source": source, "qc": fields["quantum_computer"],
+              **mark_arrays(marks), **charge.params()}
+    return enqueue_statement(tuple(job)), params
+
+
 def enqueue_statement(columns: tuple[str, ...]) -> Any:
     """PostgreSQL: a job's row (``columns`` of ``jobs``), its payload (the parameters
     ``payload`` and ``definition``), its timeline marks and its charge to the ledger

@@ -16,12 +16,9 @@ import sqlite3
 from typing import Any, NamedTuple
 
 import orjson
-import psycopg
-from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 
-from qstation.store.db import psycopg_conninfo
+from qstation.store.driver import StatementPool
 
 _HEAD = "SELECT owner, status FROM jobs WHERE id = {p}"
 _ARTIFACT = (
@@ -36,8 +33,6 @@ _EVENTS = "SELECT ts, source, status FROM job_events WHERE job_id = {p} ORDER BY
 _LOOKUPS = (("head", _HEAD), ("artifact", _ARTIFACT), ("job", _JOB), ("events", _EVENTS))
 _SQLITE = {name: sql.format(p="?") for name, sql in _LOOKUPS}
 _POSTGRES = {name: sql.format(p="%s") for name, sql in _LOOKUPS}
-#: Connections of the PostgreSQL lookups' pool, and how long a lookup waits for one.
-_POOL_SIZE, _POOL_TIMEOUT_S = 10, 5.0
 # On PostgreSQL, where each lookup is a round trip, a job's view reads its events in the
 # same statement, as one JSON array.
 _POSTGRES["job+events"] = (
@@ -87,23 +82,21 @@ def _json(value: Any) -> Any:
 class LightReads:
     """Runs the light lookups: on SQLite on a connection of its own, on the event loop's
     thread (a lookup never waits for the loop, so one connection serves every request); on
-    PostgreSQL on autocommit connections of a ``psycopg`` pool of their own. SQLAlchemy's
-    asyncio pool costs about 230 µs of CPU around each lookup (checkout, greenlet switches,
-    isolation-level and reset round trips in Python), ``psycopg_pool`` about 125 µs.
-    """
+    PostgreSQL on the API's :class:`~qstation.store.driver.StatementPool`."""
 
-    def __init__(self, sqlite_path: str | None = None, conninfo: str | None = None) -> None:
+    def __init__(
+        self, sqlite_path: str | None = None, pool: StatementPool | None = None
+    ) -> None:
         self._path = sqlite_path
         self._sqlite: sqlite3.Connection | None = None
-        self._conninfo = conninfo
-        self._pool: AsyncConnectionPool | None = None
+        self._pool = pool
 
     @classmethod
-    def for_url(cls, url: str) -> LightReads:
-        """The light reads of the database at ``url``."""
+    def for_url(cls, url: str, pool: StatementPool | None) -> LightReads:
+        """The light reads of the database at ``url`` (on PostgreSQL, on ``pool``)."""
         parsed = make_url(url)
         if parsed.get_backend_name() != "sqlite":
-            return cls(conninfo=psycopg_conninfo(url))
+            return cls(pool=pool)
         path = parsed.database
         return cls(path if path and path != ":memory:" else None)
 
@@ -115,8 +108,8 @@ class LightReads:
     async def rows(self, name: str, job_id: str, *, first: bool = False) -> list[Any]:
         """The rows of lookup ``name`` for ``job_id`` as tuples (only the first: ``first``);
         none where there is no light path (an in-memory SQLite database)."""
-        if self._conninfo is not None:
-            return await self._postgres_rows(_POSTGRES[name], job_id, first)
+        if self._pool is not None:
+            return await self._pool.fetch(_POSTGRES[name], (job_id,), first=first)
         if self._path is None:
             return []
         if self._sqlite is None:
@@ -130,41 +123,11 @@ class LightReads:
         finally:
             cursor.close()  # ends the statement, so no read is held open
 
-    async def _postgres_rows(self, sql: str, job_id: str, first: bool) -> list[Any]:
-        try:
-            async with self._opened().connection() as conn:
-                cursor = await conn.execute(sql, (job_id,), prepare=True)
-                if first:
-                    row = await cursor.fetchone()
-                    return [] if row is None else [row]
-                return await cursor.fetchall()
-        except psycopg.OperationalError as err:  # an outage: the app answers 503, as for others
-            raise OperationalError(sql, (job_id,), err) from err
-
-    def _opened(self) -> AsyncConnectionPool:
-        if self._pool is None:
-            assert self._conninfo is not None
-            # Connections come up in the background; a lookup waits for one at most
-            # ``timeout`` seconds (during an outage it then answers 503).
-            self._pool = AsyncConnectionPool(
-                self._conninfo, min_size=1, max_size=_POOL_SIZE, timeout=_POOL_TIMEOUT_S,
-                kwargs={"autocommit": True}, open=False, name="qstation-light-reads",
-            )
-        return self._pool
-
-    async def open(self) -> None:
-        """Open the PostgreSQL pool (nothing to do on SQLite)."""
-        if self._conninfo is not None:
-            await self._opened().open(wait=False)
-
-    async def close(self) -> None:
-        """Close the SQLite connection or the PostgreSQL pool."""
+    def close(self) -> None:
+        """Close the SQLite connection (if one was opened)."""
         if self._sqlite is not None:
             self._sqlite.close()
             self._sqlite = None
-        if self._pool is not None:
-            await self._pool.close()
-            self._pool = None
 
     async def job_head(self, job_id: str) -> JobHead | None:
         """The owner and status of job ``job_id`` (canonical id), or None."""
@@ -177,7 +140,7 @@ class LightReads:
         On SQLite two statements without a transaction around them: callers use this for
         finished jobs only, which nothing changes any more. On PostgreSQL one statement.
         """
-        combined = self._conninfo is not None
+        combined = self._pool is not None
         row = await self.one("job+events" if combined else "job", job_id)
         if row is None:
             return None

@@ -23,12 +23,11 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from qstation.store import orm
-from qstation.store.driver import bypasses
+from qstation.store.driver import StatementPool, bypasses
 from qstation.store.enqueue import (
     FIFO_AHEAD,
     Charge,
-    enqueue_statement,
-    mark_arrays,
+    enqueue_params,
     split_fields,
     sqlite_enqueue,
 )
@@ -172,11 +171,8 @@ class JobRepository:
             if sync is not None and bypasses(sync):  # nothing to wait for: run it here
                 return sqlite_enqueue(sync, fields, source, marks, charge)
             return await conn.run_sync(sqlite_enqueue, fields, source, marks, charge)
-        job, stored = split_fields(fields)
-        params = {**job, "payload": stored["payload"], "definition": stored["definition"],
-                  "source": source, "qc": fields["quantum_computer"],
-                  **mark_arrays(marks), **charge.params()}
-        row = (await conn.execute(enqueue_statement(tuple(job)), params)).one()
+        stmt, params = enqueue_params(fields, source, marks, charge)
+        row = (await conn.execute(stmt, params)).one()
         return int(row[0]), int(row[1]), int(row[2])
 
     async def add_event(
@@ -269,3 +265,14 @@ class JobRepository:
     async def add_result(self, job_id: str, measurements: str, counts: str) -> None:
         params = {"job_id": job_id, "measurements": measurements, "counts": counts}
         await self._run(_ADD_RESULT, params)
+
+
+async def enqueue_at_once(
+    pool: StatementPool, fields: dict[str, Any], source: str,
+    marks: Sequence[tuple[str, float]], charge: Charge,
+) -> tuple[int, int, int]:
+    """PostgreSQL: what :meth:`JobRepository.enqueue` does, as one statement on ``pool``,
+    which is its own transaction (durable when this returns)."""
+    stmt, params = enqueue_params(fields, source, marks, charge)
+    row = (await pool.execute(stmt, params))[0]
+    return int(row[0]), int(row[1]), int(row[2])

@@ -66,11 +66,15 @@ async def circuit_submission(
     body = await _read_body(request, state.settings.max_payload_bytes)
     async with unit_of_work(state) as session:
         sub = await state.jobs.validate(session, qc, body, timeslot)
-    at_once = state.jobs.stores_at_once(idempotency_key)
-    async with unit_of_work(state, write=True, one_statement=at_once) as session:
+    if state.statements is not None and state.jobs.stores_at_once(idempotency_key):
+        # PostgreSQL, one statement: its own transaction, on a connection past SQLAlchemy.
         stored = await state.jobs.store(
-            session, sub, owner=principal.owner, idempotency_key=idempotency_key
-        )
+            state.statements, sub, owner=principal.owner, idempotency_key=None)
+    else:
+        async with unit_of_work(state, write=True) as session:
+            stored = await state.jobs.store(
+                session, sub, owner=principal.owner, idempotency_key=idempotency_key
+            )
     data = state.jobs.acknowledgement(sub, stored)
     # Acknowledge only now that the job is committed. The workers are woken just after
     # the answer is written (the callback runs once this task yields or ends): the woken

@@ -38,7 +38,13 @@ from qstation.server.jobs.checks import LARGE_BODY, Checked, Limits, Refusal, ch
 from qstation.server.jobs.view_cache import ViewCache
 from qstation.server.jobs.views import SERVER
 from qstation.server.usage.service import QuotaService
-from qstation.store.repositories import Connectable, JobRecord, JobRepository
+from qstation.store.driver import StatementPool
+from qstation.store.repositories import (
+    Connectable,
+    JobRecord,
+    JobRepository,
+    enqueue_at_once,
+)
 from qstation.telemetry import metrics, tracing
 
 _TERMINAL = frozenset(s.value for s in TERMINAL)
@@ -166,19 +172,20 @@ class JobService:
             )
 
     async def store(
-        self, session: AsyncSession, sub: Submission, *, owner: str | None,
+        self, session: AsyncSession | StatementPool, sub: Submission, *, owner: str | None,
         idempotency_key: str | None, protocol: str = "iqm",
     ) -> Stored:
         """Store and enqueue a validated job.
 
-        A repeated idempotency key returns the job it first created.
+        A repeated idempotency key returns the job it first created. Where
+        :meth:`stores_at_once`, ``session`` may be PostgreSQL's statement pool: the job is
+        then one statement, its own transaction.
 
         Raises:
             QuotaExceeded: the owner's quota refuses it (the transaction must roll back).
         """
-        repo = JobRepository(session)
-        if idempotency_key:
-            existing = await repo.by_idempotency_key(owner, idempotency_key)
+        if idempotency_key and not isinstance(session, StatementPool):
+            existing = await JobRepository(session).by_idempotency_key(owner, idempotency_key)
             if existing is not None:
                 return Stored(str(existing.id), False, int(existing.seq))
         job_id = str(uuid.uuid4())
@@ -203,7 +210,7 @@ class JobService:
         return idempotency_key is None and not self.quotas.enforced
 
     async def enqueue(
-        self, session: AsyncSession, fields: dict[str, Any], stages: Stages,
+        self, session: AsyncSession | StatementPool, fields: dict[str, Any], stages: Stages,
         owner: str | None, shots: int, executions: int,
     ) -> tuple[int, int]:
         """Insert a job with its marks so far and charge it; its ``seq`` and FIFO position.
@@ -213,6 +220,10 @@ class JobService:
         """
         marks = [*stages.marks, ("pending_execution", time.time())]
         charge = self.quotas.entry(owner, shots, executions)
+        if isinstance(session, StatementPool):  # no quota to check: see stores_at_once
+            assert not fields["idempotency_key"] and not self.quotas.enforced
+            seq, position, _ = await enqueue_at_once(session, fields, SERVER, marks, charge)
+            return seq, position
         seq, position, shots_today = await JobRepository(session).enqueue(
             fields, SERVER, marks, charge)
         await self.quotas.check(session, owner, charge, shots_today)
