@@ -127,3 +127,21 @@ def test_a_finished_jobs_view_from_light_lookups_is_the_one_built_in_a_session(
         assert full.status_code == 200 and full.text == light_text
     assert any_client.portal.call(light.finished_view, state.jobs, state.light, waiting, "x") \
         is None  # another owner's job: the full path refuses it
+
+
+def test_a_long_poll_on_a_job_just_submitted_and_deleted_answers_404(tmp_path: Any) -> None:
+    # The long-poll of a job this process has just stored waits for its end without a look
+    # at it; a deleted job never ends, and the long-poll must still find it gone.
+    import httpx
+
+    from tests.support.servers import serve_process
+
+    with serve_process(tmp_path / "data", ("star-5",), "--no-workers") as url:
+        body = job(bell("QB1", "QB3"), shots=10)
+        job_id = httpx.post(f"{url}/api/v1/jobs/star-5/circuit", json=body).json()["id"]
+        waiting = httpx.get(f"{url}/qstation/v1/jobs/{job_id}/wait?timeout=0.2")
+        assert waiting.status_code == 200 and waiting.json()["status"] == "waiting"
+        assert httpx.delete(f"{url}/api/v1/jobs/{job_id}").status_code == 204
+        gone = httpx.get(f"{url}/qstation/v1/jobs/{job_id}/wait?timeout=5", timeout=10)
+        assert gone.status_code == 404
+        assert gone.json()["error_code"] == "JOB_NOT_FOUND"

@@ -94,3 +94,21 @@ def test_a_waiter_cancelled_as_its_notification_arrives_is_cancelled() -> None:
             raise AssertionError("the cancellation was swallowed")
 
     asyncio.run(scenario())
+
+
+def test_watchers_see_what_the_process_receives_and_publishes(tmp_path: Path) -> None:
+    async def scenario() -> list[tuple[str, str]]:
+        api, worker = await _pair(tmp_path)
+        seen: list[tuple[str, str]] = []
+        try:
+            assert api.watch(lambda topic, payload: seen.append((topic, payload)))
+            waiter = asyncio.ensure_future(api.wait(DONE, "job-1", 5))
+            await asyncio.sleep(0)
+            worker.publish(DONE, "job-1")  # another process's notification
+            await waiter
+            api.publish(CANCEL, "job-2")  # this process's own
+            return seen
+        finally:
+            await _close(api, worker)
+
+    assert asyncio.run(scenario()) == [(DONE, "job-1"), (CANCEL, "job-2")]

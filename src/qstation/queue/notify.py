@@ -15,6 +15,7 @@ import socket
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -44,6 +45,10 @@ class Notifier(Protocol):
         so that it leaves at commit without a statement of its own; None when notifications
         do not travel through the job database."""
 
+    def watch(self, watcher: Callable[[str, str], None]) -> bool:
+        """Call ``watcher(topic, payload)`` with every notification this process receives;
+        False if this notifier delivers none."""
+
     async def wait(self, topic: str, payload: str | None, timeout: float) -> bool:
         """Wait until a matching notification arrives; False on timeout."""
 
@@ -56,8 +61,11 @@ class _Waiters:
 
     def __init__(self) -> None:
         self._futures: dict[tuple[str, str | None], set[asyncio.Future[None]]] = defaultdict(set)
+        self.watchers: list[Callable[[str, str], None]] = []
 
     def dispatch(self, topic: str, payload: str) -> None:
+        for watcher in self.watchers:
+            watcher(topic, payload)
         keys = [(topic, payload), (topic, None)]
         if topic == DONE:
             keys += [(JOB, payload), (JOB, None)]
@@ -148,6 +156,10 @@ class LocalNotifier:
     def in_transaction(self, topic: str, payload: str) -> tuple[str, str] | None:
         return None
 
+    def watch(self, watcher: Callable[[str, str], None]) -> bool:
+        self._waiters.watchers.append(watcher)
+        return True
+
     async def wait(self, topic: str, payload: str | None, timeout: float) -> bool:
         return await self._waiters.wait(topic, payload, timeout)
 
@@ -173,6 +185,9 @@ class NullNotifier:
 
     def in_transaction(self, topic: str, payload: str) -> tuple[str, str] | None:
         return None
+
+    def watch(self, watcher: Callable[[str, str], None]) -> bool:
+        return False
 
     async def wait(self, topic: str, payload: str | None, timeout: float) -> bool:
         await asyncio.sleep(timeout)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import psycopg
 
@@ -101,6 +101,10 @@ class PostgresNotifier:
 
     def in_transaction(self, topic: str, payload: str) -> tuple[str, str] | None:
         return CHANNELS[topic], f"{topic}|{payload}"
+
+    def watch(self, watcher: Callable[[str, str], None]) -> bool:
+        self._waiters.watchers.append(watcher)
+        return True
 
     async def wait(self, topic: str, payload: str | None, timeout: float) -> bool:
         return await self._waiters.wait(topic, payload, timeout)

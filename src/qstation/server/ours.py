@@ -112,6 +112,7 @@ async def wait_for_job_response(
     topic = JOB if status is not None else DONE
     poll = _POLL_S
     ended = False
+    first = True
     while True:
         # Listen before reading, so a change between the read and the wait is not missed.
         woken = asyncio.ensure_future(state.notifier.wait(topic, job_id, poll))
@@ -122,6 +123,15 @@ async def wait_for_job_response(
             if text is not None:
                 woken.cancel()
                 return Response(text, media_type="application/json")
+        if first and status is None and state.jobs.fresh.unfinished(job_id, owner):
+            # Just submitted here, and not ended since (checked while listening): nothing
+            # to look at until the job's end is told, or the first poll interval passes.
+            first = False
+            await asyncio.wait({woken}, timeout=deadline - time.monotonic())
+            ended = woken.done() and not woken.cancelled() and woken.result()
+            woken.cancel()
+            continue
+        first = False
         # A light look first: while nothing is to be answered, the job is not read whole.
         seen = await light.head(state.light, job_id, owner)
         if seen is not None and JobStatus(seen.status) in TERMINAL:

@@ -75,6 +75,8 @@ async def circuit_submission(
             stored = await state.jobs.store(
                 session, sub, owner=principal.owner, idempotency_key=idempotency_key
             )
+    if stored.created:
+        state.jobs.fresh.add(stored.job_id, principal.owner)
     data = state.jobs.acknowledgement(sub, stored)
     # Acknowledge only now that the job is committed. The workers are woken just after
     # the answer is written (the callback runs once this task yields or ends): the woken

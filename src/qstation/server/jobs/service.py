@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from qstation import heap
+from qstation.queue.notify import DONE
 from qstation.queue.stages import Stages
 from qstation.schemas.iqm_v1 import (
     TERMINAL,
@@ -35,7 +36,7 @@ from qstation.server.errors import Conflict, DomainError, NotFound
 from qstation.server.jobs import views
 from qstation.server.jobs.checker import CheckerProcess
 from qstation.server.jobs.checks import LARGE_BODY, Checked, Limits, Refusal, check
-from qstation.server.jobs.view_cache import ViewCache
+from qstation.server.jobs.view_cache import FreshJobs, ViewCache
 from qstation.server.jobs.views import SERVER
 from qstation.server.usage.service import QuotaService
 from qstation.store.driver import StatementPool
@@ -97,6 +98,7 @@ class JobService:
                              settings.max_circuit_duration_over_t2)
         self.checker = CheckerProcess()
         self.views = ViewCache()
+        self.fresh = FreshJobs()
         self._settled = not settle_heap  # see qstation.heap: once after the first job
 
     def close(self) -> None:
@@ -340,6 +342,7 @@ class JobService:
         if JobStatus(job.status) not in TERMINAL:
             await self.cancel(session, job)
         self.views.forget(job.id)
+        self.fresh.ended(DONE, job.id)
         if not await JobRepository(session).delete(job.id):
             raise Conflict(f"job {job.id} changed while being deleted; retry")
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from qstation.queue.notify import DONE
+
 #: Views kept per process (a few KiB each).
 DEFAULT_SIZE = 4096
 
@@ -40,3 +42,39 @@ class ViewCache:
     def forget(self, job_id: str) -> None:
         """Drop the view of a deleted job (its id is never used again anyway)."""
         self._items.pop(job_id, None)
+
+
+class FreshJobs:
+    """Jobs this process stored whose end it has not heard of yet, with their owners.
+
+    A client's long-poll usually follows its submission at once. For a job in here the
+    long-poll waits for the job's end without first looking at the job: the job exists, and
+    its end would have removed it (every ``DONE`` notification this process receives passes
+    through :meth:`ended`, so one that came before the long-poll is not missed). A lost
+    notification costs latency only: the long-poll looks at the job after its first poll
+    interval, as for any other job. Enabled only where notifications are delivered.
+    """
+
+    def __init__(self, size: int = 10 * DEFAULT_SIZE) -> None:
+        self.size = size
+        self.enabled = False
+        self._owners: OrderedDict[str, str | None] = OrderedDict()
+
+    def add(self, job_id: str, owner: str | None) -> None:
+        """Note the new job ``job_id`` of ``owner`` (stored and committed)."""
+        if self.enabled:
+            self._owners[job_id] = owner
+            while len(self._owners) > self.size:
+                self._owners.popitem(last=False)
+
+    def ended(self, topic: str, payload: str) -> None:
+        """A notification watcher: forget a job that ended (or was handed back)."""
+        if topic == DONE:
+            self._owners.pop(payload, None)
+
+    def unfinished(self, job_id: str, owner: str | None) -> bool:
+        """Whether ``job_id`` is a job of this process, visible to ``owner`` (None: to every
+        caller), not yet heard to have ended."""
+        if job_id not in self._owners:
+            return False
+        return owner is None or self._owners[job_id] == owner
