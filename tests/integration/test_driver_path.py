@@ -8,6 +8,7 @@ compared column for column (JSON as text, booleans, marks, results).
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import time
@@ -83,42 +84,73 @@ def _rows(engine: Engine, job_id: str) -> dict[str, Any]:
         }
 
 
+def _claimed(direct: Engine, engine: Engine, name: str) -> q.Claimed:
+    """A job stored and claimed through ``engine``, on a machine of its own."""
+    qc = f"qc-{name}-{uuid.uuid4().hex[:6]}"  # each claim finds its own job
+    _add_machine(direct, qc)
+    job_id = str(uuid.uuid4())
+    with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            _, position, _ = sqlite_enqueue(conn, _fields(job_id, qc), "server", MARKS,
+                                            Charge("alice", "2026-12-04", 1, 100))
+            assert position == 0
+        else:  # PostgreSQL stores with its one-statement enqueue (not this path)
+            conn.execute(insert(orm.JOBS).values(
+                {k: v for k, v in _fields(job_id, qc).items() if k != "payload"}))
+            conn.execute(insert(orm.JOB_PAYLOADS).values(job_id=job_id, payload='{"circuits": []}'))
+    with engine.begin() as conn:
+        claimed = q.claim(conn, [qc], "worker-1", 30.0)
+    assert claimed is not None and claimed.id == job_id
+    assert claimed.payload == '{"circuits": []}' and claimed.use_timeslot is False
+    return claimed
+
+
+def _end(direct: Engine, job_id: str) -> dict[str, Any]:
+    rows = _rows(direct, job_id)
+    job = rows["job"]
+    return {**rows, "job": (*job[:2], *job[3:])}  # all but the machine
+
+
 def test_both_paths_store_claim_and_finish_jobs_alike(database_url: str) -> None:
     direct, watched = _engines(database_url)
     try:
         ends = {}
         for name, engine in (("direct", direct), ("watched", watched)):
-            qc = f"qc-{name}"  # one machine each: each claim finds its own job
-            _add_machine(direct, qc)
-            job_id = str(uuid.uuid4())
-            with engine.begin() as conn:
-                if conn.dialect.name == "sqlite":
-                    charge = Charge("alice", "2026-12-04", 1, 100)
-                    _, position, shots = sqlite_enqueue(
-                        conn, _fields(job_id, qc), "server", MARKS, charge)
-                    assert position == 0 and shots == 100 * (1 + (name == "watched"))
-                else:  # PostgreSQL stores with its one-statement enqueue (not this path)
-                    conn.execute(insert(orm.JOBS).values(
-                        {k: v for k, v in _fields(job_id, qc).items() if k != "payload"}))
-                    conn.execute(insert(orm.JOB_PAYLOADS).values(
-                        job_id=job_id, payload='{"circuits": []}'))
-            with engine.begin() as conn:
-                claimed = q.claim(conn, [qc], "worker-1", 30.0)
-            assert claimed is not None and claimed.id == job_id
-            assert claimed.payload == '{"circuits": []}' and claimed.use_timeslot is False
+            claimed = _claimed(direct, engine, name)
             with engine.begin() as conn:
                 assert q.finish(conn, claimed, "worker-1", "completed", results=("[1]", "{}"),
                                 stages=STAGES, now=5.0)
             with engine.begin() as conn:  # written once: the lease is gone
                 assert not q.finish(conn, claimed, "worker-1", "failed", now=6.0)
-            rows = _rows(direct, job_id)
-            job = rows["job"]
-            ends[name] = {**rows, "job": (*job[:2], *job[3:])}  # all but the machine
+            ends[name] = _end(direct, claimed.id)
         assert ends["direct"] == ends["watched"]
         end = ends["direct"]
         assert end["results"] == [("[1]", "{}")]
         assert [e[1] for e in end["events"]][-3:] == ["execution_started", "execution_ended",
                                                       "ready"]
+    finally:
+        direct.dispose()
+        watched.dispose()
+
+
+def test_both_paths_end_a_failed_job_alike(database_url: str) -> None:
+    direct, watched = _engines(database_url)
+    error = {"message": "heralding discarded all 100 shots", "error_code": "HERALDING_NO_SHOTS",
+             "source": "qstation-worker"}
+    try:
+        ends = {}
+        for name, engine in (("direct", direct), ("watched", watched)):
+            claimed = _claimed(direct, engine, name)
+            with engine.begin() as conn:
+                assert q.finish(conn, claimed, "worker-1", "failed", errors=[error],
+                                stages=STAGES, now=5.0)
+            ends[name] = _end(direct, claimed.id)
+        assert ends["direct"] == ends["watched"]
+        end = ends["direct"]
+        assert end["results"] == [] and end["job"][3] == "failed"
+        errors = end["job"][9]
+        assert (json.loads(errors) if isinstance(errors, str) else errors) == [error]
+        assert [e[1] for e in end["events"]][-2:] == ["execution_started", "execution_ended"]
     finally:
         direct.dispose()
         watched.dispose()
