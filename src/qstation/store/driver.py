@@ -148,7 +148,6 @@ def run(conn: Connection, stmt: Any, params: Mapping[str, Any] | list[dict[str, 
     return prepared(stmt, conn.dialect, keys).execute(driver_of(conn), params)
 
 
-
 class StatementPool:
     """PostgreSQL: autocommit ``psycopg`` connections for the API's one-statement work (its
     light lookups, and a submission that is one statement, so its own transaction).

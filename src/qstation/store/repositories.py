@@ -110,7 +110,6 @@ _EVENTS = (
     .where(EVENTS.c.job_id == bindparam("job_id_"))
     .order_by(EVENTS.c.id)
 )
-_POSITION = FIFO_AHEAD
 # A timeslot job runs only in its owner's windows, so only the owner's earlier timeslot
 # jobs on that machine are ahead of it; other users' timeslot jobs run in their own windows.
 _SLOT_POSITION = select(func.count()).where(
@@ -181,14 +180,6 @@ class JobRepository:
         params = {"job_id": job_id, "source": source, "status": status, "ts": ts or time.time()}
         await self._run(_ADD_EVENT, params)
 
-    async def add_events(
-        self, job_id: str, source: str, marks: Sequence[tuple[str, float]]
-    ) -> None:
-        """Timeline events of one source, in one statement."""
-        rows = [{"job_id": job_id, "source": source, "status": st, "ts": ts} for st, ts in marks]
-        if rows:
-            await self._run(_ADD_EVENT, rows)
-
     async def get(self, job_id: str) -> JobRecord | None:
         result = await self._run(_GET, {"job_id_": job_id})
         row: JobRecord | None = result.one_or_none()
@@ -217,7 +208,7 @@ class JobRepository:
         if job.use_timeslot:
             params["owner"] = job.owner
             return int((await self._run(_SLOT_POSITION, params)).scalar_one())
-        return int((await self._run(_POSITION, params)).scalar_one())
+        return int((await self._run(FIFO_AHEAD, params)).scalar_one())
 
     async def transition(
         self, job_id: str, frm: Sequence[str], to: str, **values: Any
