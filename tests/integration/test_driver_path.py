@@ -188,6 +188,85 @@ def test_a_job_s_end_notifies_its_waiters_at_commit(tmp_path: Path) -> None:
             engine.dispose()
 
 
+def _two_waiting(engine: Engine, qc: str) -> list[str]:
+    """Two jobs waiting on a machine of their own; the first is claimed by ``worker-1``."""
+    _add_machine(engine, qc)
+    ids = [str(uuid.uuid4()), str(uuid.uuid4())]
+    with engine.begin() as conn:
+        for n, job_id in enumerate(ids):
+            conn.execute(insert(orm.JOBS).values(
+                {k: v for k, v in _fields(job_id, qc).items() if k != "payload"}))
+            conn.execute(insert(orm.JOB_PAYLOADS).values(job_id=job_id, payload=f'"{n}"'))
+    return ids
+
+
+@pytest.mark.postgres
+def test_one_statement_ends_a_job_and_claims_its_machine_s_next() -> None:
+    if not os.environ.get(ENV):
+        pytest.skip(f"{ENV} is not set")
+    with fresh_database() as url:
+        direct, watched = _engines(url)
+        listener = psycopg.connect(psycopg_conninfo(url), autocommit=True)
+        listener.execute("LISTEN qstation_jobs")
+        notifier = PostgresNotifier(url)
+        ends = {}
+        try:
+            for name, engine in (("direct", direct), ("watched", watched),
+                                 ("transaction", direct)):
+                first, second = _two_waiting(direct, f"qc-{name}")
+                with engine.begin() as conn:
+                    claimed = q.claim(conn, [f"qc-{name}"], "worker-1", 30.0)
+                assert claimed is not None and claimed.id == first
+                notice = notifier.in_transaction("done", first)
+                assert notice is not None
+                if name == "transaction":  # what the one statement stands for
+                    with engine.begin() as conn:
+                        assert q.finish(conn, claimed, "worker-1", "completed",
+                                        results=("[1]", "{}"), stages=STAGES, now=5.0,
+                                        notify=notice)
+                        nxt = q.claim(conn, [claimed.quantum_computer], "worker-1", 30.0,
+                                      held=claimed.quantum_computer)
+                    ended = True
+                else:
+                    with engine.connect().execution_options(
+                            isolation_level="AUTOCOMMIT") as conn:
+                        # Not its lease: nothing is written, claimed or sent.
+                        assert _finish_and_claim(conn, claimed, notice, "worker-2") == (
+                            False, None)
+                        assert _notes(listener) == []
+                        assert _rows(direct, second)["job"][4] == "waiting"
+                        ended, nxt = _finish_and_claim(conn, claimed, notice)
+                        assert _notes(listener) == [f"done|{first}"]
+                assert ended and nxt is not None and nxt.id == second
+                assert nxt.payload == '"1"' and nxt.started_at > 0
+                ends[name] = (_end(direct, first), _end(direct, second))
+                if name != "transaction":
+                    with engine.connect().execution_options(
+                            isolation_level="AUTOCOMMIT") as conn:  # nothing left to claim
+                        last = notifier.in_transaction("done", second)
+                        assert last is not None
+                        assert _finish_and_claim(conn, nxt, last) == (True, None)
+                    assert _notes(listener) == [f"done|{second}"]
+            assert ends["direct"] == ends["watched"]
+            assert [e[1] for e in ends["direct"][0]["events"]] == [
+                e[1] for e in ends["transaction"][0]["events"]]
+            assert ends["direct"][0]["results"] == ends["transaction"][0]["results"]
+            claimed_job = ends["direct"][1]["job"]
+            assert claimed_job[3] == "processing" and claimed_job[6] == 1  # status, attempts
+            assert claimed_job == ends["transaction"][1]["job"][:11] + claimed_job[11:]
+        finally:
+            listener.close()
+            direct.dispose()
+            watched.dispose()
+
+
+def _finish_and_claim(
+    conn: Any, claimed: q.Claimed, notice: tuple[str, str], worker: str = "worker-1"
+) -> tuple[bool, q.Claimed | None]:
+    return q.finish_and_claim(conn, claimed, worker, ("[1]", "{}"), stages=STAGES,
+                              sweep_results=None, now=5.0, notify=notice, lease_s=30.0)
+
+
 def _notes(conn: psycopg.Connection[Any]) -> list[str]:
     return [n.payload for n in conn.notifies(timeout=0.5, stop_after=1)]
 
@@ -199,4 +278,4 @@ def test_a_driver_statement_is_given_every_value_it_cannot_hold() -> None:
     finish = DriverStatement(FINISH, dialect)
     with pytest.raises(KeyError, match="worker"), sqlite3.connect(":memory:") as conn:
         finish.execute(conn, {"job_id_": "x", "new_status": "completed", "now": 1.0,
-                              "errors": []})
+                              "errors_": []})

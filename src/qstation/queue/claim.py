@@ -83,8 +83,10 @@ def _claim(
     params = {"worker": worker_id, "lease": now + lease_s, "now": now}
     row = run(conn, sql.claim(dialect, tuple(machines)), params).fetchone()
     # The timeline's execution entries come from started_at/finished_at (no extra writes).
-    if row is None:
-        return None
+    return None if row is None else _claimed(row, now)
+
+
+def _claimed(row: Sequence[Any], now: float) -> Claimed:
     job_id, qc, cal_id, shots, kind, use_timeslot, created_at, payload, definition = row
     return Claimed(
         job_id, qc, cal_id, payload, shots, kind, definition, bool(use_timeslot), created_at,
@@ -125,17 +127,12 @@ def finish(
     transaction (see :meth:`~qstation.queue.notify.Notifier.in_transaction`).
     """
     now = time.time() if now is None else now
-    params = {
-        "job_id_": claimed.id, "worker": worker_id, "new_status": status, "now": now,
-        "errors": errors or [],
-    }
-    marks = [*stages, ("ready", now)] if status == "completed" else list(stages)
+    params = _ending(claimed, worker_id, status, errors, now)
+    marks = _marks(status, stages, now)
     combined = results is not None and conn.dialect.name == "postgresql"
     if combined:
         assert results is not None
-        measurements, counts = results
-        params |= {"measurements": measurements, "counts": counts,
-                   "sweep_results": sweep_results, **mark_arrays(marks)}
+        params |= _results(results, sweep_results, marks)
         # One round trip: the end, the results, the stage marks (and the notification).
         if notify is None:
             return bool(run(conn, sql.FINISH_WITH_RESULTS_AND_MARKS, params).rowcount)
@@ -154,6 +151,46 @@ def finish(
         run(conn, sql.ADD_RESULT, {"job_id": claimed.id, "measurements": measurements,
                                 "counts": counts, "sweep_results": sweep_results})
     return True
+
+
+def finish_and_claim(
+    conn: Connection, claimed: Claimed, worker_id: str, results: tuple[str, str], *,
+    stages: Sequence[tuple[str, float]], sweep_results: bytes | None, now: float,
+    notify: tuple[str, str], lease_s: float,
+) -> tuple[bool, Claimed | None]:
+    """PostgreSQL: complete ``claimed`` (as :func:`finish` does, notifying its waiters) and
+    claim the next runnable job of its machine, in one statement on an autocommit ``conn``:
+    one round trip, no transaction around it. Returns whether the job ended (False: the
+    lease was lost, and nothing was written or claimed) and the job claimed, if any."""
+    params = _ending(claimed, worker_id, "completed", None, now)
+    params |= _results(results, sweep_results, _marks("completed", stages, now))
+    params |= {"channel": notify[0], "message": notify[1], "lease": now + lease_s}
+    row = run(conn, sql.finish_and_claim(claimed.quantum_computer), params).fetchone()
+    if row is None:
+        return False, None
+    return True, None if row[1] is None else _claimed(row[1:], now)
+
+
+def _ending(
+    claimed: Claimed, worker_id: str, status: str, errors: list[dict[str, object]] | None,
+    now: float,
+) -> dict[str, Any]:
+    return {"job_id_": claimed.id, "worker": worker_id, "new_status": status, "now": now,
+            "errors_": errors or []}
+
+
+def _marks(
+    status: str, stages: Sequence[tuple[str, float]], now: float
+) -> list[tuple[str, float]]:
+    return [*stages, ("ready", now)] if status == "completed" else list(stages)
+
+
+def _results(
+    results: tuple[str, str], sweep_results: bytes | None, marks: list[tuple[str, float]]
+) -> dict[str, Any]:
+    measurements, counts = results
+    return {"measurements": measurements, "counts": counts, "sweep_results": sweep_results,
+            **mark_arrays(marks)}
 
 
 def reclaim_stalled(conn: Connection) -> list[str]:

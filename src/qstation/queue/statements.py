@@ -43,7 +43,9 @@ def _stored(column: Any) -> Any:
     return select(column).where(PAYLOADS.c.job_id == cast(JOBS.c.id, String)).scalar_subquery()
 
 
-#: The job ``job_id_`` while worker ``worker`` holds its lease.
+#: The job ``job_id_`` while worker ``worker`` holds its lease. (A parameter named as a
+#: column of ``jobs`` would become an extra ``SET`` value of each ``UPDATE`` of the
+#: statement when it runs through SQLAlchemy, hence the trailing underscores.)
 _HELD = and_(
     JOBS.c.id == bindparam("job_id_"),
     JOBS.c.claimed_by == bindparam("worker"),
@@ -62,7 +64,7 @@ FINISH = (
         status=bindparam("new_status"),
         finished_at=bindparam("now"),
         lease_expires_at=None,
-        errors=bindparam("errors"),
+        errors=bindparam("errors_"),
     )
 )
 ADD_RESULT = orm.JOB_RESULTS.insert()
@@ -112,9 +114,17 @@ def lock_machines(machines: tuple[str, ...]) -> Any:
 
 
 @cache
-def candidate(machines: tuple[str, ...]) -> Any:
-    """The oldest runnable job of ``machines``, as a ``SELECT`` of its ``seq``."""
+def candidate(machines: tuple[str, ...], ending: bool = False) -> Any:
+    """The oldest runnable job of ``machines``, as a ``SELECT`` of its ``seq``.
+
+    ``ending``: the job ``job_id_`` ends in the same statement, which still sees it
+    processing: its machine counts as free.
+    """
     busy = JOBS.alias("busy")
+    running = and_(busy.c.quantum_computer == JOBS.c.quantum_computer,
+                   busy.c.status == "processing")
+    if ending:
+        running = and_(running, busy.c.id != bindparam("job_id_"))
     online = select(QCS.c.alias).where(QCS.c.status == "online")
     window_open = and_(
         BOOKINGS.c.quantum_computer == JOBS.c.quantum_computer,
@@ -137,12 +147,7 @@ def candidate(machines: tuple[str, ...]) -> Any:
             JOBS.c.quantum_computer.in_(online),
             JOBS.c.status == "waiting",
             queue_allows,
-            ~exists().where(
-                and_(
-                    busy.c.quantum_computer == JOBS.c.quantum_computer,
-                    busy.c.status == "processing",
-                )
-            ),
+            ~exists().where(running),
         )
         .order_by(JOBS.c.seq)
         .limit(1)
@@ -152,12 +157,15 @@ def candidate(machines: tuple[str, ...]) -> Any:
 @cache
 def claim(dialect: str, machines: tuple[str, ...]) -> Any:
     """The claiming ``UPDATE … RETURNING`` of the oldest runnable job of ``machines``."""
-    oldest = candidate(machines)
+    return _claiming(dialect, candidate(machines))
+
+
+def _claiming(dialect: str, oldest: Any, *where: Any) -> Any:
     if dialect == "postgresql":
         oldest = oldest.with_for_update(skip_locked=True)
     return (
         update(JOBS)
-        .where(JOBS.c.seq == oldest.scalar_subquery(), JOBS.c.status == "waiting")
+        .where(JOBS.c.seq == oldest.scalar_subquery(), JOBS.c.status == "waiting", *where)
         .values(
             status="processing",
             claimed_by=bindparam("worker"),
@@ -171,4 +179,25 @@ def claim(dialect: str, machines: tuple[str, ...]) -> Any:
             # Subqueries: SQLite's RETURNING names no other table, but may hold these.
             _stored(PAYLOADS.c.payload), _stored(PAYLOADS.c.definition),
         )
+    )
+
+
+@cache
+def finish_and_claim(machine: str) -> Any:
+    """PostgreSQL: :data:`FINISH_NOTIFYING` and the claim of ``machine``'s next job, one
+    statement that needs no transaction around it. The claim is made only if the job ended
+    (its lease was still held). One row, the ended job's id and the claimed job's columns
+    (NULL when none was runnable), or no row when the job did not end."""
+    stored = (
+        orm.JOB_RESULTS.insert()
+        .from_select(_RESULT_COLUMNS, _RESULTS.select_from(_ENDED.join(_NOTIFIED, true())))
+        .returning(orm.JOB_RESULTS.c.job_id)
+        .cte("stored")
+    )
+    gate = exists(select(stored.c.job_id))
+    claimed = _claiming("postgresql", candidate((machine,), ending=True), gate).cte("claimed")
+    return (
+        select(stored.c.job_id, *claimed.c)
+        .select_from(stored.outerjoin(claimed, true()))
+        .add_cte(_MARKED)
     )

@@ -38,6 +38,7 @@ from qstation.queue.run_jobs import run_pulse_job
 from qstation.queue.runner import JobCancelled, JobFailed, Outcome, run_circuit_job
 from qstation.store.db import make_sync_engine
 from qstation.store.orm import CalibrationSetRow, QuantumComputerRow
+from qstation.store.sqlite_lock import writing
 from qstation.telemetry import metrics, observe, tracing
 
 log = logging.getLogger("qstation.worker")
@@ -165,7 +166,7 @@ class Worker:
         return self.qcs
 
     def _reap(self) -> None:
-        with self._db.begin() as conn:
+        with writing(self._db) as conn:
             moved = q.reclaim_stalled(conn)
         for job_id in moved:
             log.warning("reclaimed stalled job %s", job_id)
@@ -178,9 +179,10 @@ class Worker:
     ) -> q.Claimed | None:
         """Record the finished job and claim the next.
 
-        On PostgreSQL both happen in one transaction: one commit, fewer round trips. On
-        SQLite a commit costs no round trip, so the finished job is committed and its
-        waiters woken first: the client waiting for it does not wait for the next claim.
+        On PostgreSQL both happen in one transaction, and a completed job's end and its
+        machine's next claim in one statement, one round trip. On SQLite a commit costs no
+        round trip, so the finished job is committed and its waiters woken first: the client
+        waiting for it does not wait for the next claim.
         """
         if done is None and not claim_next:
             return None
@@ -194,26 +196,61 @@ class Worker:
                 if not q.claimable(conn, qcs):
                     return None
         ended_at = time.time()
+        step = self._finish_claiming(done, ended_at) if combined and claim_next else None
+        if step is not None:
+            assert done is not None
+            held, nxt = step
+            self._announce(done, held, ended_at)
+            if nxt is not None or set(qcs) == {held}:
+                return nxt
+            return self._claim_after(qcs)  # its machine had none, or its lease was lost
         if done is not None and not combined:
-            with self._db.begin() as conn:
+            with writing(self._db) as conn:
                 held = self._finish(conn, done, ended_at)
             self._announce(done, held, ended_at)
-            if not claim_next:
-                return None
-            try:
-                with self._db.begin() as conn:
-                    return q.claim(conn, qcs, self.id, self.lease_s)
-            except DBAPIError as err:  # the job is written: not to be finished again
-                log.warning("database unavailable after a job was stored (%s)", err)
-                return None
+            return self._claim_after(qcs) if claim_next else None
         held = None
-        with self._db.begin() as conn:
+        with writing(self._db) as conn:
             if done is not None:
                 held = self._finish(conn, done, ended_at)
             nxt = q.claim(conn, qcs, self.id, self.lease_s, held=held) if claim_next else None
         if done is not None:
             self._announce(done, held, ended_at)
         return nxt
+
+    def _claim_after(self, qcs: list[str]) -> q.Claimed | None:
+        """A claim in a transaction of its own, after the job in hand was written."""
+        try:
+            with writing(self._db) as conn:
+                return q.claim(conn, qcs, self.id, self.lease_s)
+        except DBAPIError as err:  # the job is written: not to be finished again
+            log.warning("database unavailable after a job was stored (%s)", err)
+            return None
+
+    def _finish_claiming(
+        self, done: _Finished | None, ended_at: float
+    ) -> tuple[str | None, q.Claimed | None] | None:
+        """PostgreSQL: a completed job's end and its machine's next claim in one statement,
+        without a transaction (see :func:`.claim.finish_and_claim`): its machine, or None
+        if it was not ours any more, and the job claimed. None where this does not apply."""
+        if done is None:
+            return None
+        claimed, status, _, outcome = done
+        if outcome is None or status != "completed":
+            return None
+        notify = self.notifier.in_transaction(DONE, claimed.id)
+        if notify is None:
+            return None
+        with self._lookups.connect() as conn:
+            ended, nxt = q.finish_and_claim(
+                conn, claimed, self.id, (outcome.measurements, outcome.counts),
+                stages=outcome.stages, sweep_results=outcome.sweep_results, now=ended_at,
+                notify=notify, lease_s=self.lease_s,
+            )
+        if ended:
+            return claimed.quantum_computer, nxt
+        log.warning("job %s was reclaimed or deleted meanwhile; result dropped", claimed.id)
+        return None, None
 
     def _finish(self, conn: Connection, done: _Finished, ended_at: float) -> str | None:
         """Write the finished job's end; its machine, or None if it was not ours any more."""
@@ -297,7 +334,7 @@ class Worker:
             # A cancel notification cuts the wait short; the database stays the authority.
             await self.notifier.wait(CANCEL, claimed.id, interval)
             try:
-                with self._db.begin() as conn:
+                with writing(self._db) as conn:
                     state = q.heartbeat(conn, claimed.id, self.id, self.lease_s)
             except DBAPIError as err:  # keep simulating; the lease outlives short outages
                 log.warning("heartbeat failed: %s", err)

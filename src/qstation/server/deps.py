@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -11,9 +12,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from qstation.store.driver import StatementPool
+from qstation.store.driver import StatementPool, driver_of
 from qstation.store.light_reads import LightReads
 from qstation.store.repositories import Reader
+from qstation.store.sqlite_lock import begin_writing_async
 
 if TYPE_CHECKING:
     from qstation.queue.notify import Notifier
@@ -64,11 +66,16 @@ async def get_state(request: Request) -> AppState:
 
 @asynccontextmanager
 async def unit_of_work(
-    state: AppState, *, write: bool = False, read_only: bool = False
+    state: AppState, *, write: bool = False, read_only: bool = False, lock_now: bool = False
 ) -> AsyncIterator[AsyncSession]:
     """One transaction: committed once at the end, rolled back on error.
 
     ``write=True`` marks a block that writes, so it is serialised on SQLite.
+    ``lock_now=True`` (with ``write``): on SQLite the block takes the database's write lock
+    as it starts, waiting for another process's writer while the event loop serves other
+    requests (:mod:`qstation.store.sqlite_lock`); otherwise its first write waits in SQLite's
+    busy handler, which stops the loop. Only for a block that opens no other session that
+    writes, which would then wait for this one's lock.
     ``read_only=True`` marks a block that never writes: its statements may run without a
     transaction around them (each still sees committed data only).
     """
@@ -79,6 +86,9 @@ async def unit_of_work(
     try:
         session = sessions()
         try:
+            if lock is not None and lock_now:
+                conn = await session.connection()
+                await begin_writing_async(_sqlite(conn))
             yield session
             await session.commit()
         except BaseException:
@@ -89,6 +99,12 @@ async def unit_of_work(
     finally:
         if lock is not None:
             lock.release()
+
+
+def _sqlite(conn: AsyncConnection) -> sqlite3.Connection:
+    driver = driver_of(conn.sync_connection)  # type: ignore[arg-type]
+    assert isinstance(driver, sqlite3.Connection)
+    return driver
 
 
 async def _close(state: AppState, resource: AsyncSession | AsyncConnection) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 
 from qstation.store.private import private_file
 from qstation.store.sqlite_inline import inline_creator
+from qstation.store.sqlite_lock import BUSY_TIMEOUT_MS, LOCK_TIMEOUT_S
 
 
 class DatabaseNotMigratedError(RuntimeError):
@@ -49,7 +50,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
 
@@ -65,7 +66,7 @@ def make_sync_engine(url: str) -> Engine:
     driver = _driver_url(url, is_async=False)
     if driver.get_backend_name() == "sqlite":
         _prepare_sqlite_dir(driver)
-        engine = create_engine(driver, connect_args={"timeout": 30})
+        engine = create_engine(driver, connect_args={"timeout": LOCK_TIMEOUT_S})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # No pre-ping (a round trip per checkout): a connection broken by an outage fails its
@@ -78,7 +79,7 @@ def make_async_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     driver = _driver_url(url, is_async=True)
     if driver.get_backend_name() == "sqlite":
         _prepare_sqlite_dir(driver)
-        creator = inline_creator(driver.database or ":memory:", timeout=30)
+        creator = inline_creator(driver.database or ":memory:", timeout=LOCK_TIMEOUT_S)
         engine = create_async_engine(driver, async_creator=creator)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine

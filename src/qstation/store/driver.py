@@ -23,7 +23,7 @@ from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Insert
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 
 from qstation.store.sqlite_inline import InlineConnection
 
@@ -74,17 +74,30 @@ class DriverStatement:
 
     def execute(self, conn: Driver, params: Mapping[str, Any]) -> Rows:
         """Run the statement once; the cursor holds its rows and ``rowcount`` (on SQLite
-        also ``lastrowid``)."""
-        return conn.execute(self.sql, self.bound(params))
+        also ``lastrowid``). The driver's errors are raised as SQLAlchemy's (an outage is
+        then an ``OperationalError`` to every caller, as it is through SQLAlchemy)."""
+        bound = self.bound(params)
+        try:
+            return conn.execute(self.sql, bound)
+        except (sqlite3.Error, psycopg.Error) as err:
+            raise _as_sqlalchemy(self.sql, bound, err) from err
 
     def executemany(self, conn: Driver, rows: Iterable[Mapping[str, Any]]) -> Rows:
         """Run the statement once per parameter set (one insert of many rows)."""
         bound = [self.bound(row) for row in rows]
-        if isinstance(conn, sqlite3.Connection):
-            return conn.executemany(self.sql, bound)
-        cursor = conn.cursor()
-        cursor.executemany(self.sql, bound)
-        return cursor
+        try:
+            if isinstance(conn, sqlite3.Connection):
+                return conn.executemany(self.sql, bound)
+            cursor = conn.cursor()
+            cursor.executemany(self.sql, bound)
+            return cursor
+        except (sqlite3.Error, psycopg.Error) as err:
+            raise _as_sqlalchemy(self.sql, bound, err) from err
+
+
+def _as_sqlalchemy(sql: str, params: Any, err: sqlite3.Error | psycopg.Error) -> StatementError:
+    base = sqlite3.Error if isinstance(err, sqlite3.Error) else psycopg.Error
+    return DBAPIError.instance(sql, params, err, base)
 
 
 def bypasses(conn: Connection) -> bool:
@@ -190,7 +203,7 @@ class StatementPool:
                     return [] if row is None else [row]
                 return await cursor.fetchall()
         except psycopg.Error as err:
-            raise DBAPIError.instance(sql, params, err, psycopg.Error) from err
+            raise _as_sqlalchemy(sql, params, err) from err
 
     async def execute(self, stmt: Any, params: Mapping[str, Any]) -> list[Any]:
         """The rows of Core statement ``stmt`` (compiled once), run as its own transaction."""

@@ -71,7 +71,7 @@ async def circuit_submission(
         stored = await state.jobs.store(
             state.statements, sub, owner=principal.owner, idempotency_key=None)
     else:
-        async with unit_of_work(state, write=True) as session:
+        async with unit_of_work(state, write=True, lock_now=True) as session:
             stored = await state.jobs.store(
                 session, sub, owner=principal.owner, idempotency_key=idempotency_key
             )
@@ -104,7 +104,7 @@ async def submit_run(
     body = await _read_body(request, state.settings.max_payload_bytes)
     async with unit_of_work(state) as session:
         sub = await runs.validate(state.jobs, session, qc, body, timeslot)
-    async with unit_of_work(state, write=True) as session:
+    async with unit_of_work(state, write=True, lock_now=True) as session:
         stored = await runs.store(
             state.jobs, session, sub, owner=principal.owner, idempotency_key=idempotency_key
         )

@@ -29,7 +29,7 @@ async def submit(body: JobCreate, state: StateDep, caller: CallerDep) -> JSONRes
     jobs = QaasJobs(state)
     async with unit_of_work(state) as session:
         ready = await jobs.prepare(session, body)
-    async with unit_of_work(state, write=True) as session:
+    async with unit_of_work(state, write=True, lock_now=True) as session:
         job_id = await jobs.store(session, caller, body, ready)
     if ready.refusal is not None:  # stored, but no device runs it: say so (clients ignore it)
         return JSONResponse(
