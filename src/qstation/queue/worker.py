@@ -22,7 +22,6 @@ import uuid
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from qstation import heap
@@ -32,10 +31,11 @@ from qstation.qpu.executor import Executor
 from qstation.qpu.registry import get_device
 from qstation.queue import claim as q
 from qstation.queue import runner
+from qstation.queue.handover import Finished, Handover
 from qstation.queue.liveness import LivenessLock
 from qstation.queue.notify import CANCEL, DONE, JOB, QUEUE, Notifier
 from qstation.queue.run_jobs import run_pulse_job
-from qstation.queue.runner import JobCancelled, JobFailed, Outcome, run_circuit_job
+from qstation.queue.runner import JobCancelled, JobFailed, run_circuit_job
 from qstation.store.db import make_sync_engine
 from qstation.store.orm import CalibrationSetRow, QuantumComputerRow
 from qstation.store.sqlite_lock import writing
@@ -46,7 +46,6 @@ _OUTAGE_MIN_S, _OUTAGE_MAX_S = 0.5, 10.0
 #: How soon a worker that found no next job looks again (see ``_step``): longer than a
 #: submission takes from its insert to its commit, far shorter than the idle poll.
 _RECHECK_S = 0.05
-_Finished = tuple[q.Claimed, str, list[dict[str, Any]] | None, Outcome | None]
 
 
 class Worker:
@@ -76,6 +75,7 @@ class Worker:
         self._db = make_sync_engine(database_url)
         self._lookups = self._db.execution_options(isolation_level="AUTOCOMMIT")
         self._liveness = LivenessLock(self._db, self.id)
+        self._handover = Handover(self._db, self._lookups, notifier, self.id, lease_s)
         if self._liveness.enabled:  # a dead worker is seen by its lock: look often, cheaply
             self.reap_every_s = min(reap_every_s, 1.0)
         self._last_reap = 0.0
@@ -92,7 +92,7 @@ class Worker:
         metrics.worker_started()
         if tracing.configure("qstation-worker"):
             tracing.instrument_engine(self._db)
-        done: _Finished | None = None
+        done: Finished | None = None
         delay = _OUTAGE_MIN_S
         if self.settle_heap:
             heap.settle()
@@ -118,7 +118,7 @@ class Worker:
             self._liveness.release()
             self._db.dispose()
 
-    async def _step(self, stop: asyncio.Event, done: _Finished | None) -> _Finished | None:
+    async def _step(self, stop: asyncio.Event, done: Finished | None) -> Finished | None:
         """Record ``done``, claim and run the next job; returns it finished (None if idle)."""
         self._liveness.hold()  # before any claim: a job of ours is never taken for dead
         if time.monotonic() - self._last_reap > self.reap_every_s:
@@ -175,106 +175,12 @@ class Worker:
             self.notifier.publish(QUEUE, "")
 
     def _finish_and_claim(
-        self, done: _Finished | None, *, claim_next: bool = True
+        self, done: Finished | None, *, claim_next: bool = True
     ) -> q.Claimed | None:
-        """Record the finished job and claim the next.
-
-        On PostgreSQL both happen in one transaction, and a completed job's end and its
-        machine's next claim in one statement, one round trip. On SQLite a commit costs no
-        round trip, so the finished job is committed and its waiters woken first: the client
-        waiting for it does not wait for the next claim.
-        """
+        """Record the finished job and claim the next (see :class:`.handover.Handover`)."""
         if done is None and not claim_next:
             return None
-        qcs = self._served()
-        combined = self._db.dialect.name == "postgresql"
-        if done is None and combined:
-            # An idle worker looks first, locking nothing, in one round trip: every
-            # submission wakes every idle worker, and a claim holds the machines' rows,
-            # which a worker finishing a job then waits for.
-            with self._lookups.connect() as conn:
-                if not q.claimable(conn, qcs):
-                    return None
-        ended_at = time.time()
-        step = self._finish_claiming(done, ended_at) if combined and claim_next else None
-        if step is not None:
-            assert done is not None
-            held, nxt = step
-            self._announce(done, held, ended_at)
-            if nxt is not None or set(qcs) == {held}:
-                return nxt
-            return self._claim_after(qcs)  # its machine had none, or its lease was lost
-        if done is not None and not combined:
-            with writing(self._db) as conn:
-                held = self._finish(conn, done, ended_at)
-            self._announce(done, held, ended_at)
-            return self._claim_after(qcs) if claim_next else None
-        held = None
-        with writing(self._db) as conn:
-            if done is not None:
-                held = self._finish(conn, done, ended_at)
-            nxt = q.claim(conn, qcs, self.id, self.lease_s, held=held) if claim_next else None
-        if done is not None:
-            self._announce(done, held, ended_at)
-        return nxt
-
-    def _claim_after(self, qcs: list[str]) -> q.Claimed | None:
-        """A claim in a transaction of its own, after the job in hand was written."""
-        try:
-            with writing(self._db) as conn:
-                return q.claim(conn, qcs, self.id, self.lease_s)
-        except DBAPIError as err:  # the job is written: not to be finished again
-            log.warning("database unavailable after a job was stored (%s)", err)
-            return None
-
-    def _finish_claiming(
-        self, done: _Finished | None, ended_at: float
-    ) -> tuple[str | None, q.Claimed | None] | None:
-        """PostgreSQL: a completed job's end and its machine's next claim in one statement,
-        without a transaction (see :func:`.claim.finish_and_claim`): its machine, or None
-        if it was not ours any more, and the job claimed. None where this does not apply."""
-        if done is None:
-            return None
-        claimed, status, _, outcome = done
-        if outcome is None or status != "completed":
-            return None
-        notify = self.notifier.in_transaction(DONE, claimed.id)
-        if notify is None:
-            return None
-        with self._lookups.connect() as conn:
-            ended, nxt = q.finish_and_claim(
-                conn, claimed, self.id, (outcome.measurements, outcome.counts),
-                stages=outcome.stages, sweep_results=outcome.sweep_results, now=ended_at,
-                notify=notify, lease_s=self.lease_s,
-            )
-        if ended:
-            return claimed.quantum_computer, nxt
-        log.warning("job %s was reclaimed or deleted meanwhile; result dropped", claimed.id)
-        return None, None
-
-    def _finish(self, conn: Connection, done: _Finished, ended_at: float) -> str | None:
-        """Write the finished job's end; its machine, or None if it was not ours any more."""
-        claimed, status, errors, outcome = done
-        results = (outcome.measurements, outcome.counts) if outcome else None
-        stages = outcome.stages if outcome else ()
-        sweep = outcome.sweep_results if outcome else None
-        if q.finish(conn, claimed, self.id, status, errors=errors, results=results,
-                    stages=stages, sweep_results=sweep, now=ended_at,
-                    notify=self.notifier.in_transaction(DONE, claimed.id)):
-            return claimed.quantum_computer
-        log.warning("job %s was reclaimed or deleted meanwhile; result dropped", claimed.id)
-        return None
-
-    def _announce(self, done: _Finished, held: str | None, ended_at: float) -> None:
-        """After the commit: wake the job's waiters and count it (if it was written)."""
-        job = done[0]
-        # DONE also wakes the JOB waiters. Where notifications travel through the database,
-        # the transaction that ended the job has sent it.
-        if held is None or self.notifier.in_transaction(DONE, job.id) is None:
-            self.notifier.publish(DONE, job.id)
-        if held is not None:
-            observe.count_finished(job.quantum_computer, bool(job.use_timeslot), done[1],
-                                   job.created_at, job.started_at, ended_at)
+        return self._handover(done, self._served(), claim_next=claim_next)
 
     def _prepare(self, claimed: q.Claimed) -> tuple[DeviceSpec, CalibrationData, Executor]:
         qc, cal_id = claimed.quantum_computer, claimed.calibration_set_id
@@ -295,7 +201,7 @@ class Worker:
         cal, executor = self._executors[cal_id]
         return self._specs[qc], cal, executor
 
-    async def _execute(self, claimed: q.Claimed) -> _Finished:
+    async def _execute(self, claimed: q.Claimed) -> Finished:
         cancel = threading.Event()
         inline = runner.runs_inline(claimed)
         # A job run on this loop gives a heartbeat no turn before it ends: none is started.
