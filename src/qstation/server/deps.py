@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -12,10 +11,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from qstation.store.driver import StatementPool, driver_of
+from qstation.store.driver import StatementPool
 from qstation.store.light_reads import LightReads
 from qstation.store.repositories import Reader
-from qstation.store.sqlite_lock import begin_writing_async
+from qstation.store.sqlite_lock import begin_writing_async, sqlite_of
 
 if TYPE_CHECKING:
     from qstation.queue.notify import Notifier
@@ -88,7 +87,7 @@ async def unit_of_work(
         try:
             if lock is not None and lock_now:
                 conn = await session.connection()
-                await begin_writing_async(_sqlite(conn))
+                await begin_writing_async(sqlite_of(conn.sync_connection))
             yield session
             await session.commit()
         except BaseException:
@@ -99,12 +98,6 @@ async def unit_of_work(
     finally:
         if lock is not None:
             lock.release()
-
-
-def _sqlite(conn: AsyncConnection) -> sqlite3.Connection:
-    driver = driver_of(conn.sync_connection)  # type: ignore[arg-type]
-    assert isinstance(driver, sqlite3.Connection)
-    return driver
 
 
 async def _close(state: AppState, resource: AsyncSession | AsyncConnection) -> None:

@@ -7,10 +7,12 @@ it taken slept ten times longer than it needed to; and the API runs its statemen
 event loop, so while it slept no request was served. In a burst of 1,000 submissions the
 API slept about 600 times and its worker about 1,100 times.
 
-Here a write transaction starts with ``BEGIN IMMEDIATE`` tried without waiting. While the
-lock is taken, the API yields to its event loop and tries again, and a worker sleeps for
-50 µs, doubling to 1 ms. After :data:`LOCK_TIMEOUT_S` the wait fails as the busy handler's
-did, with SQLAlchemy's ``OperationalError`` (the API answers 503).
+Here a write transaction starts with ``BEGIN IMMEDIATE`` tried without waiting: a worker's
+transactions (:func:`writing`) and the API's job submissions (``unit_of_work(lock_now=True)``;
+the API's other writes keep the busy handler). While the lock is taken, the API yields to
+its event loop and tries again, and a worker sleeps for 50 µs, doubling to 1 ms. After
+:data:`LOCK_TIMEOUT_S` the wait fails as the busy handler's did, with SQLAlchemy's
+``OperationalError`` (the API answers 503).
 """
 
 from __future__ import annotations
@@ -85,12 +87,17 @@ async def begin_writing_async(conn: sqlite3.Connection) -> None:
         await asyncio.sleep(0 if now - started < _SPIN_S else _LONGEST_PAUSE_S)
 
 
+def sqlite_of(conn: Connection) -> sqlite3.Connection:
+    """The ``sqlite3`` connection under ``conn`` (an SQLite connection of either engine)."""
+    driver = driver_of(conn)
+    assert isinstance(driver, sqlite3.Connection)
+    return driver
+
+
 @contextmanager
 def writing(engine: Engine) -> Iterator[Connection]:
     """``engine.begin()``, holding SQLite's write lock from the start (see the module)."""
     with engine.begin() as conn:
         if conn.dialect.name == "sqlite":
-            driver = driver_of(conn)
-            assert isinstance(driver, sqlite3.Connection)
-            begin_writing(driver)
+            begin_writing(sqlite_of(conn))
         yield conn
