@@ -170,15 +170,32 @@ def test_a_job_s_end_notifies_its_waiters_at_commit(tmp_path: Path) -> None:
                 conn.execute(insert(orm.JOBS).values(
                     {k: v for k, v in _fields(job_id).items() if k != "payload"}))
                 conn.execute(insert(orm.JOB_PAYLOADS).values(job_id=job_id, payload="{}"))
+                conn.execute(insert(orm.JOB_EVENTS), [
+                    {"job_id": job_id, "source": "server", "status": st, "ts": ts + 0.1}
+                    for st, ts in MARKS])
                 claimed = q.claim(conn, ["star-5"], "worker-1", 30.0)
             assert claimed is not None
             listener.execute("LISTEN qstation_jobs")
             notice = PostgresNotifier(url).in_transaction("done", job_id)
             with engine.begin() as conn:
                 assert q.finish(conn, claimed, "worker-1", "completed", results=("[]", "{}"),
-                                notify=notice)
+                                stages=STAGES, notify=notice)
                 assert _notes(listener) == []  # not before the commit
-            assert _notes(listener) == [f"done|{job_id}"]
+            views: list[Any] = []
+            assert _notes(listener, views) == [f"done|{job_id}"]
+            # It told the job's view as the committed rows give it, to the last bit.
+            owner, told_id, *fields, earlier, added, measurements, counts = views[0]
+            row = _rows(engine, job_id)
+            with engine.connect() as conn:
+                columns = conn.execute(text(
+                    "SELECT type, status, calibration_set_id, created_at, started_at, "
+                    "finished_at, messages, errors FROM jobs WHERE id = :id"),
+                    {"id": job_id}).one()
+            assert (owner, told_id, *fields) == ("alice", job_id, *columns)
+            assert [(s, st, ts) for ts, s, st in earlier + added] == row["events"]
+            assert [e[2] for e in earlier] == [m[0] for m in MARKS]
+            assert [e[2] for e in added] == ["execution_started", "execution_ended", "ready"]
+            assert (measurements, counts) == ("[]", "{}")
             with engine.begin() as conn:  # the lease is gone: nothing written, nothing sent
                 assert not q.finish(conn, claimed, "worker-1", "completed",
                                     results=("[]", "{}"), notify=notice)
@@ -267,8 +284,15 @@ def _finish_and_claim(
                               sweep_results=None, now=5.0, notify=notice, lease_s=30.0)
 
 
-def _notes(conn: psycopg.Connection[Any]) -> list[str]:
-    return [n.payload for n in conn.notifies(timeout=0.5, stop_after=1)]
+def _notes(conn: psycopg.Connection[Any], views: list[Any] | None = None) -> list[str]:
+    """The notifications received (``topic|job id``); the views they told go to ``views``."""
+    found = []
+    for note in conn.notifies(timeout=0.5, stop_after=1):
+        topic, job_id, *told = note.payload.split("|", 2)
+        found.append(f"{topic}|{job_id}")
+        if views is not None:
+            views += [json.loads(t) for t in told]
+    return found
 
 
 def test_a_driver_statement_is_given_every_value_it_cannot_hold() -> None:

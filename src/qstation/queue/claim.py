@@ -24,7 +24,7 @@ from qstation.queue import statements as sql
 from qstation.queue.liveness import dead_workers
 from qstation.queue.statements import SOURCE
 from qstation.store import orm
-from qstation.store.driver import run
+from qstation.store.driver import pipelined, run
 from qstation.store.enqueue import mark_arrays
 
 MAX_ATTEMPTS = 3
@@ -74,6 +74,26 @@ def claim(
         if not machines:
             return None
     return _claim(conn, dialect, machines, worker_id, lease_s)
+
+
+def claim_pipelined(
+    conn: Connection, qcs: Sequence[str], worker_id: str, lease_s: float
+) -> Claimed | None:
+    """PostgreSQL, on an autocommit ``conn``: :func:`claim`'s transaction (``BEGIN``, the
+    machines' lock, the claim, ``COMMIT``) sent in one round trip instead of four.
+
+    The statements still run one after the other, each with its own snapshot: the claim
+    reads the queue only once the machines are locked, as in :func:`claim`. It names every
+    machine of ``qcs`` rather than those the lock found, which is the same claim (a job
+    of a machine not in the table is never runnable).
+    """
+    machines = tuple(qcs)
+    now = time.time()
+    params = {"worker": worker_id, "lease": now + lease_s, "now": now}
+    rows = pipelined(conn, [(sql.lock_machines(machines), {}),
+                            (sql.claim("postgresql", machines), params)])
+    row = rows[1].fetchone()
+    return None if row is None else _claimed(row, now)
 
 
 def _claim(

@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from qstation.queue import claim as q
 from qstation.queue.notify import DONE, Notifier
 from qstation.queue.runner import Outcome
+from qstation.store.driver import bypasses
 from qstation.store.sqlite_lock import writing
 from qstation.telemetry import observe
 
@@ -45,12 +46,14 @@ class Handover:
         in as few round trips as the database allows (see the module)."""
         combined = self.db.dialect.name == "postgresql"
         if done is None and combined:
-            # An idle worker looks first, locking nothing, in one round trip: every
-            # submission wakes every idle worker, and a claim holds the machines' rows,
-            # which a worker finishing a job then waits for.
+            # An idle worker looks first, locking nothing: every submission to an idle
+            # machine wakes every idle worker, and a claim's transaction locks the machines'
+            # rows (the other workers' claims wait for it) and commits with a disk flush.
             with self.lookups.connect() as conn:
                 if not q.claimable(conn, qcs):
                     return None
+                if bypasses(conn):
+                    return q.claim_pipelined(conn, qcs, self.worker_id, self.lease_s)
         ended_at = time.time()
         step = self._finish_claiming(done, ended_at) if combined and claim_next else None
         if step is not None:
@@ -78,6 +81,10 @@ class Handover:
     def _claim_after(self, qcs: list[str]) -> q.Claimed | None:
         """A claim in a transaction of its own, after the job in hand was written."""
         try:
+            if self.db.dialect.name == "postgresql":
+                with self.lookups.connect() as conn:
+                    if bypasses(conn):
+                        return q.claim_pipelined(conn, qcs, self.worker_id, self.lease_s)
             with writing(self.db) as conn:
                 return q.claim(conn, qcs, self.worker_id, self.lease_s)
         except DBAPIError as err:  # the job is written: not to be finished again

@@ -29,6 +29,10 @@ JOB = "job"
 DONE = "done"
 #: Topic of "job X was asked to stop" (payload: the job id), for its worker.
 CANCEL = "cancel"
+#: Topic of an ended job's view told with its ``DONE`` (payload: ``<id>|<view JSON>``), where
+#: the database's notification carries it (see :mod:`qstation.queue.statements`). Only
+#: watchers get it, just before the ``DONE``; nothing waits for it.
+TOLD = "told"
 
 
 class Notifier(Protocol):

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 
 import psycopg
 
-from qstation.queue.notify import CANCEL, DONE, JOB, QUEUE, _Waiters
+from qstation.queue.notify import CANCEL, DONE, JOB, QUEUE, TOLD, _Waiters
 from qstation.store.db import psycopg_conninfo
 
 log = logging.getLogger("qstation.notify")
@@ -71,6 +71,9 @@ class PostgresNotifier:
                 assert self._listen is not None
                 async for note in self._listen.notifies():
                     topic, _, payload = note.payload.partition("|")
+                    if topic == DONE and "|" in payload:  # the job's view came along
+                        self._waiters.dispatch(TOLD, payload)
+                        payload = payload.partition("|")[0]
                     self._waiters.dispatch(topic, payload)
             except (psycopg.Error, OSError) as err:
                 log.warning("notification listener lost (%s); reconnecting", err)

@@ -11,20 +11,25 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
+    Float,
     LargeBinary,
     String,
     Text,
     and_,
     bindparam,
+    case,
     cast,
     exists,
     func,
     literal,
+    null,
     or_,
     select,
     true,
     update,
 )
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from qstation.store import orm
 from qstation.store.booking_orm import BOOKINGS
@@ -71,7 +76,10 @@ ADD_RESULT = orm.JOB_RESULTS.insert()
 ADD_EVENT = orm.JOB_EVENTS.insert()
 # On PostgreSQL a job's end, its results and its stage marks go in one statement, one round
 # trip: the results row and the marks are inserted only if the guarded UPDATE ended the job.
-_ENDED = FINISH.returning(JOBS.c.id).cte("ended")
+_ENDED = FINISH.returning(
+    JOBS.c.id, JOBS.c.owner, JOBS.c.type, JOBS.c.status, JOBS.c.calibration_set_id,
+    JOBS.c.created_at, JOBS.c.started_at, JOBS.c.finished_at, JOBS.c.messages, JOBS.c.errors,
+).cte("ended")
 _MARKED = marks_cte(_ENDED, literal(SOURCE))
 _RESULT_COLUMNS = ["job_id", "measurements", "counts", "sweep_results"]
 _RESULTS = select(
@@ -83,9 +91,57 @@ FINISH_WITH_RESULTS_AND_MARKS = (
 )
 _NOTICE = func.pg_notify(bindparam("channel", type_=String()),
                          bindparam("message", type_=String()))
-# ... and the notification of the job's waiters: ``pg_notify`` runs once per ended row (the
-# insert reads its CTE, so PostgreSQL evaluates it), and notifications leave at commit.
-_NOTIFIED = select(_NOTICE.label("sent")).select_from(_ENDED).cte("notified")
+
+
+#: The longest view a job's end notification carries (a notification holds < 8000 bytes),
+#: and the longest result (measurements and counts texts together) that comes along in it.
+TOLD_MAX, RESULT_ALONG = 7800, 6000
+
+
+def _told() -> Any:
+    """The ended job's view as JSON text: its row's viewed columns, its events so far, the
+    marks this statement adds, and its result texts where they are short enough."""
+    events = orm.JOB_EVENTS.alias("told_events")
+    marks = (
+        func.unnest(bindparam("mark_statuses", type_=ARRAY(String())),
+                    bindparam("mark_times", type_=ARRAY(Float())))
+        .table_valued("status", "ts", with_ordinality="n")
+        .render_derived()
+    )
+    earlier = select(func.json_agg(aggregate_order_by(
+        func.json_build_array(events.c.ts, events.c.source, events.c.status), events.c.id,
+    ))).where(events.c.job_id == _ENDED.c.id).scalar_subquery()
+    added = select(func.json_agg(aggregate_order_by(
+        func.json_build_array(marks.c.ts, literal(SOURCE), marks.c.status), marks.c.n,
+    ))).scalar_subquery()
+    texts = [bindparam("measurements", type_=Text()), bindparam("counts", type_=Text())]
+    short = func.octet_length(texts[0]) + func.octet_length(texts[1]) <= RESULT_ALONG
+    view = func.json_build_array(
+        _ENDED.c.owner, _ENDED.c.id, _ENDED.c.type, _ENDED.c.status,
+        _ENDED.c.calibration_set_id, _ENDED.c.created_at, _ENDED.c.started_at,
+        _ENDED.c.finished_at, _ENDED.c.messages, _ENDED.c.errors, earlier, added,
+        *(case((short, t), else_=null()) for t in texts),
+    )
+    # Materialized: the view is built once, then measured and sent.
+    return select(cast(view, Text()).label("view")).select_from(_ENDED).cte(
+        "told").prefix_with("MATERIALIZED")
+
+
+# ... and the notification of the job's waiters. It carries the ended job's view (with a
+# short result), so that API processes answer long-polls without reading the job back:
+# ``done|<id>|<view>``, or ``done|<id>`` where the view does not fit. ``pg_notify`` runs
+# once per ended row (the insert reads its CTE, so PostgreSQL evaluates it), and
+# notifications leave at commit.
+_TOLD = _told()
+_NOTIFIED = select(
+    func.pg_notify(
+        bindparam("channel", type_=String()),
+        bindparam("message", type_=String()) + case(
+            (func.octet_length(_TOLD.c.view) <= TOLD_MAX, literal("|") + _TOLD.c.view),
+            else_=literal(""),
+        ),
+    ).label("sent")
+).select_from(_TOLD).cte("notified")
 FINISH_NOTIFYING = orm.JOB_RESULTS.insert().from_select(
     _RESULT_COLUMNS, _RESULTS.select_from(_ENDED.join(_NOTIFIED, true()))
 ).add_cte(_MARKED)

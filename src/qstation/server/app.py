@@ -176,6 +176,7 @@ def create_app(
         await _bootstrap(state)
         await state.notifier.start()
         state.jobs.fresh.enabled = state.notifier.watch(state.jobs.fresh.ended)
+        state.notifier.watch(state.jobs.told.noted)
         if settle_heap:
             heap.settle()
         app.state.qstation = state

@@ -14,6 +14,7 @@ and rollbacks stay the caller's.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
@@ -159,6 +160,36 @@ def run(conn: Connection, stmt: Any, params: Mapping[str, Any] | list[dict[str, 
         return prepared(stmt, conn.dialect, keys).executemany(driver_of(conn), params)
     keys = tuple(params) if isinstance(stmt, Insert) else None
     return prepared(stmt, conn.dialect, keys).execute(driver_of(conn), params)
+
+
+def pipelined(conn: Connection, steps: Sequence[tuple[Any, Mapping[str, Any]]]) -> list[Rows]:
+    """PostgreSQL, on an autocommit ``conn`` past SQLAlchemy (see :func:`bypasses`): the
+    Core statements of ``steps`` as one transaction, sent with its ``BEGIN`` and ``COMMIT``
+    in one round trip (``psycopg``'s pipeline mode). The server still runs them one after
+    the other. Each statement's rows, in order.
+
+    On an error the transaction is rolled back (the server skips what follows the failed
+    statement, ``COMMIT`` included) and the error is raised as SQLAlchemy's.
+    """
+    driver = driver_of(conn)
+    assert isinstance(driver, psycopg.Connection), "PostgreSQL only"
+    compiled = [(prepared(stmt, conn.dialect), params) for stmt, params in steps]
+    rows: list[Rows] = []
+    sql, bound = "BEGIN", {}
+    try:
+        with driver.pipeline():
+            driver.execute("BEGIN")
+            for stmt, params in compiled:
+                sql, bound = stmt.sql, stmt.bound(params)
+                rows.append(driver.execute(sql, bound))
+            sql, bound = "COMMIT", {}
+            driver.execute("COMMIT")
+    except psycopg.Error as err:
+        if not driver.closed:
+            with contextlib.suppress(psycopg.Error):
+                driver.rollback()
+        raise _as_sqlalchemy(sql, bound, err) from err
+    return rows
 
 
 class StatementPool:

@@ -153,7 +153,7 @@ async def artifact_response(
 ) -> Response:
     """The answer to an artifact read (also served by :mod:`qstation.server.hot`)."""
     owner = scope(principal)
-    text = await light.artifact(state.light, job_id, owner, kind)
+    text = await light.artifact(state.jobs, state.light, job_id, owner, kind)
     if text is not None:
         return Response(text, media_type=JSON)
     async with reading(state) as session:

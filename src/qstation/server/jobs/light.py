@@ -7,10 +7,12 @@ which gives the same answer, or raises the usual error.
 
 from __future__ import annotations
 
+import orjson
+
 from qstation.schemas.iqm_v1 import TERMINAL, JobStatus
 from qstation.server.errors import NotFound
 from qstation.server.jobs.service import JobService, canonical_job_id
-from qstation.store.light_reads import JobHead, LightReads
+from qstation.store.light_reads import JobHead, JobView, LightReads
 
 ARTIFACT_KINDS = ("measurements", "measurement_counts")
 
@@ -56,24 +58,52 @@ async def finished_view(
     canonical = _canonical(job_id)
     if canonical is None or reads is None:
         return None
-    found = await reads.job_view(canonical)
+    # Where a lookup is a round trip, a completed job's small result comes along, for the
+    # measurements read that usually follows the wait (see ResultsAlong).
+    found = await reads.job_view(canonical, with_result=reads.round_trips)
     if found is None:
         return None
-    job, events = found
+    job, events, result = found
     if not _visible(job.owner, owner) or JobStatus(job.status) not in TERMINAL:
         return None
     if job.type == "run":
         return None  # a run job's artifacts depend on its result: the full path reads it
+    if result is not None and result[0]:
+        jobs.results_along.put(canonical, job.owner, *result)
+    return jobs.finished_view_json(job, events)
+
+
+def told_view(jobs: JobService, job_id: str, owner: str | None) -> str | None:
+    """The view of a finished circuit job ``owner`` may see, from the view its end
+    notification told (see :class:`~qstation.server.jobs.view_cache.ToldViews`), with its
+    result kept for the read that follows where that came along too."""
+    canonical = _canonical(job_id)
+    told = None if canonical is None else jobs.told.take(canonical)
+    if canonical is None or told is None:
+        return None
+    (job_owner, _, kind, status, cal_id, created, started, finished, messages, errors,
+     earlier, added, measurements, counts) = orjson.loads(told)
+    if not _visible(job_owner, owner) or kind == "run" or JobStatus(status) not in TERMINAL:
+        return None
+    job = JobView(job_owner, canonical, kind, status, cal_id, created, started, finished,
+                  messages, errors)
+    events = [(float(ts), source, mark) for ts, source, mark in [*(earlier or ()),
+                                                                 *(added or ())]]
+    if measurements:
+        jobs.results_along.put(canonical, job_owner, measurements, counts)
     return jobs.finished_view_json(job, events)
 
 
 async def artifact(
-    reads: LightReads | None, job_id: str, owner: str | None, kind: str
+    jobs: JobService, reads: LightReads | None, job_id: str, owner: str | None, kind: str
 ) -> str | None:
     """A completed job's ``measurements`` or ``measurement_counts`` text."""
     canonical = _canonical(job_id)
     if canonical is None or reads is None or kind not in ARTIFACT_KINDS:
         return None
+    along = jobs.results_along.take(canonical)
+    if along is not None and _visible(along[0], owner):
+        return along[1] if kind == "measurements" else along[2]
     row = await reads.stored_result(canonical)
     if row is None or not _visible(row.owner, owner) or row.status != "completed":
         return None

@@ -36,7 +36,7 @@ from qstation.server.errors import Conflict, DomainError, NotFound
 from qstation.server.jobs import views
 from qstation.server.jobs.checker import CheckerProcess
 from qstation.server.jobs.checks import LARGE_BODY, Checked, Limits, Refusal, check
-from qstation.server.jobs.view_cache import FreshJobs, ViewCache
+from qstation.server.jobs.view_cache import FreshJobs, ResultsAlong, ToldViews, ViewCache
 from qstation.server.jobs.views import SERVER
 from qstation.server.usage.service import QuotaService
 from qstation.store.driver import StatementPool
@@ -99,6 +99,8 @@ class JobService:
         self.checker = CheckerProcess()
         self.views = ViewCache()
         self.fresh = FreshJobs()
+        self.results_along = ResultsAlong()
+        self.told = ToldViews()
         self._settled = not settle_heap  # see qstation.heap: once after the first job
 
     def close(self) -> None:
@@ -342,6 +344,8 @@ class JobService:
         if JobStatus(job.status) not in TERMINAL:
             await self.cancel(session, job)
         self.views.forget(job.id)
+        self.results_along.forget(job.id)
+        self.told.forget(job.id)
         self.fresh.ended(DONE, job.id)
         if not await JobRepository(session).delete(job.id):
             raise Conflict(f"job {job.id} changed while being deleted; retry")

@@ -10,9 +10,10 @@ query and the rendering are saved.
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 
-from qstation.queue.notify import DONE
+from qstation.queue.notify import DONE, TOLD
 
 #: Views kept per process (a few KiB each).
 DEFAULT_SIZE = 4096
@@ -78,3 +79,66 @@ class FreshJobs:
         if job_id not in self._owners:
             return False
         return owner is None or self._owners[job_id] == owner
+
+
+class ResultsAlong:
+    """Results read along with a finished job's view, kept for the client's next read.
+
+    On PostgreSQL every lookup is a round trip. A client that waited for its job's end reads
+    its measurements next, so the long-poll's read of the ended job brings a small result
+    along (a result is written once, with the job's end, and never changes). Each is
+    served once, within ``ttl_s`` seconds; a deleted job's is dropped with it. A job
+    deleted meanwhile through another API process may have its result served in that
+    window, as if the read had come just before the delete.
+    """
+
+    def __init__(self, size: int = 512, ttl_s: float = 10.0) -> None:
+        self.size, self.ttl_s = size, ttl_s
+        self._items: OrderedDict[str, tuple[float, str | None, str, str]] = OrderedDict()
+
+    def put(self, job_id: str, owner: str | None, measurements: str, counts: str) -> None:
+        """Keep completed job ``job_id``'s result texts, of ``owner``."""
+        self._items[job_id] = (time.monotonic() + self.ttl_s, owner, measurements, counts)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+    def take(self, job_id: str) -> tuple[str | None, str, str] | None:
+        """The owner and result texts of ``job_id`` (measurements, counts), once; None if
+        none is kept or it is too old."""
+        found = self._items.pop(job_id, None)
+        if found is None or found[0] < time.monotonic():
+            return None
+        return found[1:]
+
+    def forget(self, job_id: str) -> None:
+        """Drop a deleted job's result."""
+        self._items.pop(job_id, None)
+
+
+class ToldViews:
+    """Ended jobs' views as their end notifications told them (PostgreSQL), until asked.
+
+    A view told at the job's end is the view its row and events give once committed: the
+    worker's statement that ended the job built it, and the notification left at commit.
+    A long-poll woken by that notification answers from it without reading the job back.
+    """
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self._items: OrderedDict[str, str] = OrderedDict()
+
+    def noted(self, topic: str, payload: str) -> None:
+        """A notification watcher: keep the view a ``TOLD`` notification carries."""
+        if topic == TOLD:
+            job_id, _, view = payload.partition("|")
+            self._items[job_id] = view
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def take(self, job_id: str) -> str | None:
+        """The told view (JSON text) of ``job_id``, once; None if none was told."""
+        return self._items.pop(job_id, None)
+
+    def forget(self, job_id: str) -> None:
+        """Drop a deleted job's view."""
+        self._items.pop(job_id, None)
