@@ -41,18 +41,6 @@ _POSTGRES["job+events"] = (
     "ORDER BY e.id), '[]'::json) FROM job_events e WHERE e.job_id = jobs.id) "
     "FROM jobs WHERE id = %s"
 )
-#: The longest result (measurements and counts texts together, in bytes) that a finished
-#: job's view read on PostgreSQL brings along, for the client's read of it that follows.
-RESULT_ALONG = 64 * 1024
-_POSTGRES["job+events+result"] = (
-    "SELECT owner, id, type, status, calibration_set_id, created_at, started_at, finished_at, "
-    "messages, errors, (SELECT coalesce(json_agg(json_build_array(e.ts, e.source, e.status) "
-    "ORDER BY e.id), '[]'::json) FROM job_events e WHERE e.job_id = jobs.id), "
-    "r.measurements, r.counts FROM jobs LEFT JOIN job_results r ON r.job_id = jobs.id "
-    "AND jobs.status = 'completed' "
-    f"AND octet_length(r.measurements) + octet_length(r.counts) <= {RESULT_ALONG} "
-    "WHERE jobs.id = %s"
-)
 
 
 class JobHead(NamedTuple):
@@ -146,31 +134,20 @@ class LightReads:
         row = await self.one("head", job_id)
         return None if row is None else JobHead(*row)
 
-    async def job_view(
-        self, job_id: str, *, with_result: bool = False
-    ) -> tuple[JobView, list[tuple[float, str, str]], tuple[str, str] | None] | None:
-        """Job ``job_id``'s viewed columns, its timeline events and (``with_result``, on
-        PostgreSQL, for a completed job whose result is at most :data:`RESULT_ALONG` bytes)
-        its measurements and counts texts; None if there is no such job.
+    async def job_view(self, job_id: str) -> tuple[JobView, list[tuple[float, str, str]]] | None:
+        """Job ``job_id``'s viewed columns and its timeline events, or None.
 
         On SQLite two statements without a transaction around them: callers use this for
         finished jobs only, which nothing changes any more. On PostgreSQL one statement.
         """
         combined = self._pool is not None
-        name = "job" if not combined else "job+events+result" if with_result else "job+events"
-        row = await self.one(name, job_id)
+        row = await self.one("job+events" if combined else "job", job_id)
         if row is None:
             return None
         job = JobView._make([*row[:8], _json(row[8]), _json(row[9])])
         found = _json(row[10]) if combined else await self.rows("events", job_id)
         events = [(float(ts), source, status) for ts, source, status in found]
-        result = (row[11], row[12]) if len(row) > 11 and row[11] is not None else None
-        return job, events, result
-
-    @property
-    def round_trips(self) -> bool:
-        """Whether each lookup is a round trip to a server (PostgreSQL)."""
-        return self._pool is not None
+        return job, events
 
     async def stored_result(self, job_id: str) -> StoredResult | None:
         """Job ``job_id``'s owner, status and result texts; None if it has no result."""

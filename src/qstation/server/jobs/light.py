@@ -58,18 +58,14 @@ async def finished_view(
     canonical = _canonical(job_id)
     if canonical is None or reads is None:
         return None
-    # Where a lookup is a round trip, a completed job's small result comes along, for the
-    # measurements read that usually follows the wait (see ResultsAlong).
-    found = await reads.job_view(canonical, with_result=reads.round_trips)
+    found = await reads.job_view(canonical)
     if found is None:
         return None
-    job, events, result = found
+    job, events = found
     if not _visible(job.owner, owner) or JobStatus(job.status) not in TERMINAL:
         return None
     if job.type == "run":
         return None  # a run job's artifacts depend on its result: the full path reads it
-    if result is not None and result[0]:
-        jobs.results_along.put(canonical, job.owner, *result)
     return jobs.finished_view_json(job, events)
 
 

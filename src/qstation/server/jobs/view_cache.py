@@ -82,14 +82,14 @@ class FreshJobs:
 
 
 class ResultsAlong:
-    """Results read along with a finished job's view, kept for the client's next read.
+    """Short results told along with their jobs' views (:class:`ToldViews`), kept for the
+    client's next read.
 
     On PostgreSQL every lookup is a round trip. A client that waited for its job's end reads
-    its measurements next, so the long-poll's read of the ended job brings a small result
-    along (a result is written once, with the job's end, and never changes). Each is
-    served once, within ``ttl_s`` seconds; a deleted job's is dropped with it. A job
-    deleted meanwhile through another API process may have its result served in that
-    window, as if the read had come just before the delete.
+    its measurements next, and a result is written once, with the job's end, and never
+    changes. Each is served once, within ``ttl_s`` seconds; a deleted job's is dropped with
+    it. A job deleted meanwhile through another API process may have its result served in
+    that window, as if the read had come just before the delete.
     """
 
     def __init__(self, size: int = 512, ttl_s: float = 10.0) -> None:
