@@ -11,8 +11,6 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
-    ARRAY,
-    Float,
     LargeBinary,
     String,
     Text,
@@ -33,7 +31,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from qstation.store import orm
 from qstation.store.booking_orm import BOOKINGS
-from qstation.store.enqueue import marks_cte
+from qstation.store.enqueue import bound_marks, marks_cte
 
 #: The source of the timeline marks a worker writes.
 SOURCE = "iqm-station-control"
@@ -102,12 +100,7 @@ def _told() -> Any:
     """The ended job's view as JSON text: its row's viewed columns, its events so far, the
     marks this statement adds, and its result texts where they are short enough."""
     events = orm.JOB_EVENTS.alias("told_events")
-    marks = (
-        func.unnest(bindparam("mark_statuses", type_=ARRAY(String())),
-                    bindparam("mark_times", type_=ARRAY(Float())))
-        .table_valued("status", "ts", with_ordinality="n")
-        .render_derived()
-    )
+    marks = bound_marks()
     earlier = select(func.json_agg(aggregate_order_by(
         func.json_build_array(events.c.ts, events.c.source, events.c.status), events.c.id,
     ))).where(events.c.job_id == _ENDED.c.id).scalar_subquery()

@@ -79,16 +79,22 @@ def ledger_charge(dialect: str) -> Any:
     return _ledger_charges[dialect]
 
 
-def marks_cte(job: Any, source: Any) -> Any:
-    """A CTE inserting timeline marks for the row of ``job`` (a CTE with an ``id``) from the
-    arrays bound by :func:`mark_arrays`, in their order (timelines are read by event id);
-    ``source`` is the marks' source, as an SQL expression. PostgreSQL only."""
-    marks = (
+def bound_marks() -> Any:
+    """The marks bound by :func:`mark_arrays` as rows ``(status, ts, n)``, ``n`` their
+    order. PostgreSQL only."""
+    return (
         func.unnest(bindparam("mark_statuses", type_=ARRAY(String())),
                     bindparam("mark_times", type_=ARRAY(Float())))
         .table_valued("status", "ts", with_ordinality="n")
         .render_derived()
     )
+
+
+def marks_cte(job: Any, source: Any) -> Any:
+    """A CTE inserting timeline marks for the row of ``job`` (a CTE with an ``id``) from the
+    arrays bound by :func:`mark_arrays`, in their order (timelines are read by event id);
+    ``source`` is the marks' source, as an SQL expression. PostgreSQL only."""
+    marks = bound_marks()
     return insert(EVENTS).from_select(
         ["job_id", "source", "status", "ts"],
         select(job.c.id, source, marks.c.status, marks.c.ts)
