@@ -15,11 +15,12 @@ import psycopg
 import pytest
 from sqlalchemy import insert, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from qstation.queue import claim as q
 from qstation.store import orm
 from qstation.store.db import make_sync_engine, psycopg_conninfo
+from qstation.store.driver import pipelined
 from tests.integration._pg import start_worker, stop
 from tests.integration.test_driver_path import _add_machine, _fields, _two_waiting
 from tests.support.circuits import bell, job
@@ -73,14 +74,37 @@ def test_a_failed_pipelined_claim_is_rolled_back_and_raised_as_sqlalchemy_s(
         with _autocommit(engine) as conn:
             driver = conn.connection.driver_connection
             driver.execute("SET lock_timeout = '100ms'")
-            with pytest.raises(OperationalError, match="lock"):
+            with pytest.raises(OperationalError, match="lock") as failed:
                 q.claim_pipelined(conn, ["qc-b"], "worker-1", 30.0)
+            # The error names the statement that waited (the machines' lock), not the
+            # COMMIT at which the pipeline reported it.
+            assert "FOR UPDATE" in str(failed.value.statement)
             assert driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
             holder.rollback()
             claimed = q.claim_pipelined(conn, ["qc-b"], "worker-1", 30.0)  # usable again
             assert claimed is not None and claimed.id == first
     finally:
         holder.close()
+        engine.dispose()
+
+
+# Statements that live as long as the process (the driver's compiled-statement cache).
+_ONE, _DIVIDED, _TWO = text("SELECT 1"), text("SELECT 1 / :zero"), text("SELECT 2")
+
+
+def test_a_pipeline_s_error_names_its_failed_statement_and_rolls_back(pg_url: str) -> None:
+    engine = make_sync_engine(pg_url)
+    try:
+        with _autocommit(engine) as conn:
+            driver = conn.connection.driver_connection
+            with pytest.raises(DBAPIError, match="division by zero") as failed:
+                pipelined(conn, [(_ONE, {}), (_DIVIDED, {"zero": 0}), (_TWO, {})])
+            assert "1 /" in str(failed.value.statement)
+            assert failed.value.params == {"zero": 0}
+            assert driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+            rows = pipelined(conn, [(_ONE, {}), (_TWO, {})])
+            assert [r.fetchall() for r in rows] == [[(1,)], [(2,)]]
+    finally:
         engine.dispose()
 
 

@@ -174,22 +174,33 @@ def pipelined(conn: Connection, steps: Sequence[tuple[Any, Mapping[str, Any]]]) 
     driver = driver_of(conn)
     assert isinstance(driver, psycopg.Connection), "PostgreSQL only"
     compiled = [(prepared(stmt, conn.dialect), params) for stmt, params in steps]
-    rows: list[Rows] = []
-    sql, bound = "BEGIN", {}
+    sent: list[tuple[str, Mapping[str, Any]]] = []
+    rows: list[psycopg.Cursor[Any]] = []
     try:
         with driver.pipeline():
             driver.execute("BEGIN")
             for stmt, params in compiled:
-                sql, bound = stmt.sql, stmt.bound(params)
-                rows.append(driver.execute(sql, bound))
-            sql, bound = "COMMIT", {}
+                sent.append((stmt.sql, stmt.bound(params)))
+                rows.append(driver.execute(*sent[-1]))
+            sent.append(("COMMIT", {}))
             driver.execute("COMMIT")
     except psycopg.Error as err:
         if not driver.closed:
             with contextlib.suppress(psycopg.Error):
                 driver.rollback()
-        raise _as_sqlalchemy(sql, bound, err) from err
-    return rows
+        raise _as_sqlalchemy(*_failed(sent, rows), err) from err
+    return list(rows)
+
+
+def _failed(sent: Sequence[tuple[str, Mapping[str, Any]]], cursors: Sequence[psycopg.Cursor[Any]]
+            ) -> tuple[str, Mapping[str, Any]]:
+    """The statement of a pipeline that failed: the first one without a good result (the
+    error only surfaces at the pipeline's sync, after everything was sent)."""
+    for (sql, bound), cursor in zip(sent, cursors, strict=False):
+        result = cursor.pgresult
+        if result is None or result.status == psycopg.pq.ExecStatus.FATAL_ERROR:
+            return sql, bound
+    return sent[len(cursors)] if len(sent) > len(cursors) else ("BEGIN", {})
 
 
 class StatementPool:
