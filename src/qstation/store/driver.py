@@ -162,45 +162,47 @@ def run(conn: Connection, stmt: Any, params: Mapping[str, Any] | list[dict[str, 
     return prepared(stmt, conn.dialect, keys).execute(driver_of(conn), params)
 
 
-def pipelined(conn: Connection, steps: Sequence[tuple[Any, Mapping[str, Any]]]) -> list[Rows]:
+def pipelined(conn: Connection, steps: Sequence[tuple[Any, Mapping[str, Any]]]
+              ) -> Sequence[Rows]:
     """PostgreSQL, on an autocommit ``conn`` past SQLAlchemy (see :func:`bypasses`): the
     Core statements of ``steps`` as one transaction, sent with its ``BEGIN`` and ``COMMIT``
     in one round trip (``psycopg``'s pipeline mode). The server still runs them one after
     the other. Each statement's rows, in order.
 
     On an error the transaction is rolled back (the server skips what follows the failed
-    statement, ``COMMIT`` included) and the error is raised as SQLAlchemy's.
+    statement, ``COMMIT`` included) and the error is raised as SQLAlchemy's, naming the
+    statement that failed.
     """
     driver = driver_of(conn)
     assert isinstance(driver, psycopg.Connection), "PostgreSQL only"
-    compiled = [(prepared(stmt, conn.dialect), params) for stmt, params in steps]
-    sent: list[tuple[str, Mapping[str, Any]]] = []
-    rows: list[psycopg.Cursor[Any]] = []
+    sent: list[tuple[str, Mapping[str, Any]]] = [("BEGIN", {})]
+    for stmt, params in steps:
+        compiled = prepared(stmt, conn.dialect)
+        sent.append((compiled.sql, compiled.bound(params)))
+    sent.append(("COMMIT", {}))
+    cursors: list[psycopg.Cursor[Any]] = []
     try:
         with driver.pipeline():
-            driver.execute("BEGIN")
-            for stmt, params in compiled:
-                sent.append((stmt.sql, stmt.bound(params)))
-                rows.append(driver.execute(*sent[-1]))
-            sent.append(("COMMIT", {}))
-            driver.execute("COMMIT")
+            for sql, bound in sent:
+                cursors.append(driver.execute(sql, bound))
     except psycopg.Error as err:
         if not driver.closed:
             with contextlib.suppress(psycopg.Error):
                 driver.rollback()
-        raise _as_sqlalchemy(*_failed(sent, rows), err) from err
-    return list(rows)
+        raise _as_sqlalchemy(*_failed(sent, cursors), err) from err
+    return cursors[1:-1]
 
 
 def _failed(sent: Sequence[tuple[str, Mapping[str, Any]]], cursors: Sequence[psycopg.Cursor[Any]]
             ) -> tuple[str, Mapping[str, Any]]:
-    """The statement of a pipeline that failed: the first one without a good result (the
-    error only surfaces at the pipeline's sync, after everything was sent)."""
+    """The statement of a pipeline that failed: the first one sent without a good result
+    (pipeline mode reports the error at its sync, after everything was sent), or the one
+    being sent when the error was raised."""
     for (sql, bound), cursor in zip(sent, cursors, strict=False):
         result = cursor.pgresult
         if result is None or result.status == psycopg.pq.ExecStatus.FATAL_ERROR:
             return sql, bound
-    return sent[len(cursors)] if len(sent) > len(cursors) else ("BEGIN", {})
+    return sent[min(len(cursors), len(sent) - 1)]
 
 
 class StatementPool:
